@@ -1,0 +1,37 @@
+# patchbook: `make demo` and `make test` are the whole set-up on a fresh machine.
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+SHARED ?= $(abspath ../shared)
+export PATCHBOOK_SHARED := $(SHARED)
+
+.PHONY: demo test lint bench sysdeps clean
+
+$(BIN)/patchbook: pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# System packages the test suite drives for real (a headless browser for the HTML reports).
+sysdeps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	  || echo "warning: could not install chromium; browser tests will skip outside CI"; }
+
+demo: $(BIN)/patchbook
+	$(BIN)/patchbook demo
+
+lint: $(BIN)/patchbook
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/mypy
+
+test: $(BIN)/patchbook sysdeps lint
+	$(BIN)/pytest -n 2 -q
+
+bench: $(BIN)/patchbook
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Thin Typer front end over ``patchbook.service``: ``patchbook <noun> <verb>``."""

@@ -1,0 +1,74 @@
+"""The ``patchbook`` console script: one sub-app per noun, registered here.
+
+Exit codes: 0 ok; 1 a policy was violated (findings over threshold, a hold/rollback verdict);
+2 usage or input error, with one line on stderr naming the file, the place and what was expected.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from patchbook import __version__
+from patchbook.errors import PatchbookError
+
+app = typer.Typer(
+    name="patchbook",
+    help="Patch lifecycle for trading venues: identify, evaluate, plan, validate, roll out, audit.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"patchbook {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Print the version."),
+) -> None:
+    """patchbook: from advisory to verified fix, around the trading calendar."""
+
+
+def _register() -> None:
+    # Imported here so that `patchbook --help` lists every noun and each module stays independent.
+    from patchbook.cli import db, demo, feeds
+
+    app.add_typer(db.app, name="db")
+    app.add_typer(feeds.app, name="feeds")
+    app.command(name="demo")(demo.demo)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except PatchbookError as exc:
+        print(f"patchbook: error: {exc}", file=sys.stderr)
+        sys.exit(exc.exit_code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        print("patchbook: aborted", file=sys.stderr)
+        sys.exit(130)
+    except KeyboardInterrupt:
+        print("patchbook: interrupted; nothing half-written was kept", file=sys.stderr)
+        sys.exit(130)
+    except Exception as exc:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,28 @@
+"""Errors that reach the user as one clear line.
+
+Every stage raises :class:`InputError` for input it cannot use; the CLI prints ``str(error)`` and exits 2.
+The message always names the file (or URL), the place in it, and what was expected.
+"""
+
+from __future__ import annotations
+
+
+class PatchbookError(Exception):
+    """Base of every error patchbook raises on purpose."""
+
+    exit_code = 2
+
+
+class InputError(PatchbookError):
+    """Input that cannot be used: names where and what was wrong."""
+
+    def __init__(self, source: str, message: str, position: str | None = None) -> None:
+        self.source = source
+        self.position = position
+        self.message = message
+        where = f"{source}:{position}" if position else source
+        super().__init__(f"{where}: {message}")
+
+
+class StoreUnavailable(PatchbookError):
+    """The configured database cannot be reached or opened."""
