@@ -1,0 +1,1 @@
+"""Use cases that tie the stages to the store: the one place that calls store + stages together."""

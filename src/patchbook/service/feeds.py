@@ -1,0 +1,314 @@
+"""Importing advisory feeds into the store: OSV trees, zips and files, and the KEV catalog.
+
+One call is one transaction: an import that meets damaged input (or, when strict, an invalid record)
+leaves the store exactly as it was. Re-importing is idempotent; a record replaces the stored one
+only when its ``modified`` is newer.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import orjson
+from sqlalchemy.engine import Connection
+
+from patchbook.errors import InputError, PatchbookError
+from patchbook.feeds import kev as kev_feed
+from patchbook.feeds import osv, sources
+from patchbook.feeds import sync as remote
+from patchbook.service.progress import NoProgress, Progress
+from patchbook.store import Store
+from patchbook.store import advisories as repo
+
+BATCH = 2000
+MAX_SKIPS_SHOWN = 20
+
+
+@dataclass
+class ImportReport:
+    kind: str  # osv | kev
+    source: str
+    import_id: int
+    counts: repo.ImportCounts
+    skips: list[repo.Skip] = field(default_factory=list)
+    upstream_marker: str | None = None
+    alias_groups_merged: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "source": self.source,
+            "import_id": self.import_id,
+            "records": self.counts.records_seen,
+            "inserted": self.counts.inserted,
+            "updated": self.counts.updated,
+            "unchanged": self.counts.unchanged,
+            "removed": self.counts.removed,
+            "skipped": self.counts.skipped,
+            "skips": [{"id": s.record_id, "location": s.location, "reason": s.reason} for s in self.skips],
+            "upstream_marker": self.upstream_marker,
+        }
+
+
+class InvalidRecords(PatchbookError):
+    """Strict import met records that do not validate: nothing was written."""
+
+    def __init__(self, skips: Sequence[repo.Skip]) -> None:
+        self.skips = list(skips)
+        shown = [f"{s.location}: {s.record_id or '<no id>'}: {s.reason}" for s in skips[:MAX_SKIPS_SHOWN]]
+        more = len(skips) - len(shown)
+        lines = "\n".join(shown) + (f"\n... and {more} more" if more else "")
+        super().__init__(
+            f"{len(skips)} invalid record(s); nothing was imported "
+            f"(use --skip-invalid to import the rest):\n{lines}"
+        )
+
+
+@dataclass(frozen=True)
+class FetchInfo:
+    """Where a downloaded file came from (``feeds sync``), recorded on its import."""
+
+    url: str
+    fetched_at: datetime
+    sha256: str
+
+
+# --- what a path holds ----------------------------------------------------------------------------
+
+
+def _detect(path: Path) -> str:
+    if path.is_dir():
+        return "osv-dir"
+    if not path.exists():
+        raise InputError(str(path), "no such file or directory")
+    if zipfile.is_zipfile(path):
+        return "osv-zip"
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if b'"catalogVersion"' in head or b"catalogVersion" in head:
+        return "kev"
+    return "osv-file"
+
+
+def _osv_records(path: Path, kind: str, progress: Progress) -> Iterator[sources.RawRecord]:
+    if kind == "osv-dir":
+        files = list(sources.iter_directory(path))
+        progress.start(f"OSV {path.name or path}", len(files))
+        for file in files:
+            yield from sources.iter_file(file)
+            progress.advance()
+    elif kind == "osv-zip":
+        members = sources.zip_members(path)
+        progress.start(f"OSV {path.name}", len(members))
+        for record in sources.iter_zip(path, members):
+            yield record
+            progress.advance()
+    else:
+        progress.start(f"OSV {path.name}", None)
+        yield from sources.iter_file(path)
+    progress.finish()
+
+
+# --- OSV ------------------------------------------------------------------------------------------
+
+
+def _import_osv(
+    conn: Connection,
+    path: Path,
+    kind: str,
+    *,
+    strict: bool,
+    progress: Progress,
+    fetch: FetchInfo | None,
+) -> ImportReport:
+    source = fetch.url if fetch else str(path)
+    import_id = repo.start_import(
+        conn,
+        "osv",
+        source,
+        fetched_at=fetch.fetched_at if fetch else None,
+        sha256=fetch.sha256 if fetch else None,
+    )
+    report = ImportReport("osv", source, import_id, repo.ImportCounts())
+    seen: dict[str, datetime] = {}  # ids already taken in this import (a tree may hold duplicates)
+    identifier_sets: list[tuple[str, ...]] = []
+    max_modified: datetime | None = None
+    batch: list[repo.StoredAdvisory] = []
+
+    def flush() -> None:
+        nonlocal batch
+        if batch:
+            _write_batch(conn, batch, import_id, report.counts, identifier_sets)
+            batch = []
+
+    for raw in _osv_records(path, kind, progress):
+        report.counts.records_seen += 1
+        try:
+            advisory = osv.parse_record(raw.data)
+        except osv.InvalidRecord as exc:
+            report.skips.append(repo.Skip(raw.location, exc.record_id, exc.reason))
+            continue
+        earlier = seen.get(advisory.id)
+        if earlier is not None and earlier >= advisory.modified:
+            report.counts.unchanged += 1
+            continue
+        if earlier is not None:  # a newer copy later in the same import: write what we have first
+            flush()
+        seen[advisory.id] = advisory.modified
+        max_modified = advisory.modified if max_modified is None else max(max_modified, advisory.modified)
+        batch.append(repo.StoredAdvisory(advisory, osv.record_sha256(raw.data), osv.source_of(advisory.id)))
+        if len(batch) >= BATCH:
+            flush()
+    flush()
+    if report.skips and strict:
+        raise InvalidRecords(report.skips)
+    report.counts.skipped = len(report.skips)
+    report.alias_groups_merged = len(repo.merge_alias_groups(conn, identifier_sets).renamed)
+    report.upstream_marker = max_modified.isoformat() if max_modified else None
+    repo.finish_import(conn, import_id, report.counts, report.upstream_marker, report.skips)
+    return report
+
+
+def _write_batch(
+    conn: Connection,
+    batch: list[repo.StoredAdvisory],
+    import_id: int,
+    counts: repo.ImportCounts,
+    identifier_sets: list[tuple[str, ...]],
+) -> None:
+    stored = repo.stored_versions(conn, [item.advisory.id for item in batch])
+    inserts: list[repo.StoredAdvisory] = []
+    updates: list[repo.StoredAdvisory] = []
+    for item in batch:
+        previous = stored.get(item.advisory.id)
+        if previous is None:
+            inserts.append(item)
+        elif item.advisory.modified > previous[0]:
+            updates.append(item)
+        else:
+            counts.unchanged += 1
+            continue
+        identifier_sets.append(item.advisory.identifiers)
+    repo.insert_advisories(conn, inserts, import_id)
+    repo.update_advisories(conn, updates, import_id)
+    counts.inserted += len(inserts)
+    counts.updated += len(updates)
+
+
+# --- KEV ------------------------------------------------------------------------------------------
+
+
+def _import_kev(conn: Connection, path: Path, fetch: FetchInfo | None) -> ImportReport:
+    source = fetch.url if fetch else str(path)
+    payload = path.read_bytes()
+    try:
+        document = orjson.loads(payload)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(source, f"malformed JSON: {exc.msg}", f"{exc.lineno}:{exc.colno}") from None
+    catalog = kev_feed.parse_catalog(source, document)
+    import_id = repo.start_import(
+        conn,
+        "kev",
+        source,
+        fetched_at=fetch.fetched_at if fetch else None,
+        sha256=fetch.sha256 if fetch else None,
+    )
+    counts = repo.replace_kev(conn, catalog.entries, import_id)
+    repo.finish_import(conn, import_id, counts, catalog.catalog_version, [])
+    return ImportReport("kev", source, import_id, counts, upstream_marker=catalog.catalog_version)
+
+
+# --- the use case ---------------------------------------------------------------------------------
+
+
+def import_paths(
+    store: Store,
+    paths: Iterable[Path],
+    *,
+    strict: bool = True,
+    progress: Progress | None = None,
+    fetch: dict[Path, FetchInfo] | None = None,
+) -> list[ImportReport]:
+    """Import every path in one transaction; any error rolls all of them back."""
+    progress = progress or NoProgress()
+    fetch = fetch or {}
+    reports: list[ImportReport] = []
+    with store.transaction() as conn:
+        for path in paths:
+            kind = _detect(path)
+            if kind == "kev":
+                reports.append(_import_kev(conn, path, fetch.get(path)))
+            else:
+                reports.append(
+                    _import_osv(conn, path, kind, strict=strict, progress=progress, fetch=fetch.get(path))
+                )
+    return reports
+
+
+# --- sync -----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncResult:
+    downloads: list[dict[str, object]]
+    reports: list[ImportReport]
+
+
+def sync(
+    store: Store,
+    *,
+    ecosystems: Sequence[str],
+    include_kev: bool,
+    osv_base: str | None = None,
+    kev_source: str | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> SyncResult:
+    """Download the feeds, then import what changed since the last sync, in one transaction.
+
+    A nightly sync of upstream data skips invalid records by default (they are counted and listed by
+    ``feeds status``); ``strict`` makes any invalid record fail the sync instead.
+    """
+    progress = progress or NoProgress()
+    base = osv_base or remote.osv_base_url()
+    urls = [remote.osv_zip_url(base, eco) for eco in ecosystems]
+    if include_kev:
+        urls.append(kev_source or remote.kev_url())
+    with (
+        tempfile.TemporaryDirectory(prefix="patchbook-sync-") as tmp,
+        httpx.Client(timeout=remote.TIMEOUT, follow_redirects=True) as client,
+    ):
+        fetched: list[remote.Download] = []
+        for i, url in enumerate(urls):
+            progress.start(f"download {url.rsplit('/', 2)[-2] if url.endswith('all.zip') else 'KEV'}", None)
+            name = "kev.json" if include_kev and i == len(urls) - 1 else f"osv-{i}.zip"
+            fetched.append(
+                remote.download(client, url, Path(tmp) / name, on_bytes=lambda n, _t: progress.advance(n))
+            )
+            progress.finish()
+        downloads: list[dict[str, object]] = []
+        to_import: list[Path] = []
+        fetch: dict[Path, FetchInfo] = {}
+        with store.engine.connect() as conn:
+            for item in fetched:
+                previous = repo.last_import_with_sha(conn, item.url, item.sha256)
+                downloads.append(
+                    {
+                        "url": item.url,
+                        "sha256": item.sha256,
+                        "bytes": item.size,
+                        "fetched_at": item.fetched_at.isoformat(),
+                        "unchanged_since": previous.isoformat() if previous else None,
+                    }
+                )
+                if previous is None:
+                    to_import.append(item.path)
+                    fetch[item.path] = FetchInfo(item.url, item.fetched_at, item.sha256)
+        reports = import_paths(store, to_import, strict=strict, progress=progress, fetch=fetch)
+    return SyncResult(downloads=downloads, reports=reports)

@@ -1,0 +1,425 @@
+"""Repository for advisory data: set-based writes of OSV records, alias groups, KEV, import records.
+
+Every function takes the caller's ``Connection``: a command's writes commit or roll back together.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from patchbook.model.advisory import Advisory, AffectedPackage, KevEntry
+from patchbook.store.schema import (
+    advisories,
+    affected_packages,
+    alias_members,
+    feed_imports,
+    feed_skips,
+    kev_entries,
+)
+
+T = TypeVar("T")
+IN_CHUNK = 500  # bound parameters per IN (...) list; far below SQLite's and PostgreSQL's limits
+
+
+def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class ImportCounts:
+    records_seen: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    skipped: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Skip:
+    location: str
+    record_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredAdvisory:
+    """An advisory row ready to write: the parsed record plus what the importer derived."""
+
+    advisory: Advisory
+    sha256: str
+    source: str
+
+
+# --- import records -------------------------------------------------------------------------------
+
+
+def start_import(
+    conn: Connection, kind: str, source: str, *, fetched_at: datetime | None = None, sha256: str | None = None
+) -> int:
+    result = conn.execute(
+        sa.insert(feed_imports).values(
+            kind=kind,
+            source=source,
+            started_at=datetime.now(UTC),
+            fetched_at=fetched_at,
+            sha256=sha256,
+            **{
+                name: 0 for name in ("records_seen", "inserted", "updated", "unchanged", "removed", "skipped")
+            },
+        )
+    )
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
+
+
+def finish_import(
+    conn: Connection, import_id: int, counts: ImportCounts, upstream_marker: str | None, skips: Sequence[Skip]
+) -> None:
+    conn.execute(
+        sa.update(feed_imports)
+        .where(feed_imports.c.id == import_id)
+        .values(
+            finished_at=datetime.now(UTC),
+            upstream_marker=upstream_marker,
+            records_seen=counts.records_seen,
+            inserted=counts.inserted,
+            updated=counts.updated,
+            unchanged=counts.unchanged,
+            removed=counts.removed,
+            skipped=counts.skipped,
+        )
+    )
+    if skips:
+        conn.execute(
+            sa.insert(feed_skips),
+            [
+                {"import_id": import_id, "record_id": s.record_id, "location": s.location, "reason": s.reason}
+                for s in skips
+            ],
+        )
+
+
+def last_import_with_sha(conn: Connection, source: str, sha256: str) -> datetime | None:
+    """When this exact download was last imported (lets `sync` skip an unchanged feed)."""
+    row = conn.execute(
+        sa.select(feed_imports.c.finished_at)
+        .where(feed_imports.c.source == source, feed_imports.c.sha256 == sha256)
+        .where(feed_imports.c.finished_at.is_not(None))
+        .order_by(feed_imports.c.id.desc())
+        .limit(1)
+    ).first()
+    return row[0] if row else None
+
+
+# --- OSV advisories -------------------------------------------------------------------------------
+
+
+def stored_versions(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[datetime, str]]:
+    """``id -> (modified, sha256)`` for the ids already in the store."""
+    found: dict[str, tuple[datetime, str]] = {}
+    for part in chunks(ids):
+        rows = conn.execute(
+            sa.select(advisories.c.id, advisories.c.modified, advisories.c.sha256).where(
+                advisories.c.id.in_(part)
+            )
+        )
+        found.update((r.id, (r.modified, r.sha256)) for r in rows)
+    return found
+
+
+def _advisory_row(item: StoredAdvisory, import_id: int) -> dict[str, Any]:
+    a = item.advisory
+    return {
+        "modified": a.modified,
+        "published": a.published,
+        "withdrawn": a.withdrawn,
+        "summary": a.summary,
+        "aliases": list(a.aliases),
+        "severity": [{"type": s.type, "score": s.score} for s in a.severity],
+        "record": a.raw,
+        "sha256": item.sha256,
+        "source": item.source,
+        "import_id": import_id,
+    }
+
+
+def _affected_rows(advisory_id: str, packages: Iterable[AffectedPackage]) -> list[dict[str, Any]]:
+    return [
+        {
+            "advisory_id": advisory_id,
+            "ecosystem": p.ecosystem,
+            "ecosystem_qualifier": p.ecosystem_qualifier,
+            "name": p.name,
+            "purl": p.purl,
+            "ranges": [
+                {
+                    "type": r.type,
+                    **({"repo": r.repo} if r.repo else {}),
+                    "events": [{e.kind: e.version} for e in r.events],
+                }
+                for r in p.ranges
+            ],
+            "versions": list(p.versions),
+        }
+        for p in packages
+    ]
+
+
+def insert_advisories(conn: Connection, items: Sequence[StoredAdvisory], import_id: int) -> None:
+    if not items:
+        return
+    # A new advisory starts in a group keyed by its own id; merge_alias_groups() settles it.
+    conn.execute(
+        sa.insert(advisories),
+        [{"id": i.advisory.id, "alias_group": i.advisory.id, **_advisory_row(i, import_id)} for i in items],
+    )
+    rows = [row for i in items for row in _affected_rows(i.advisory.id, i.advisory.affected)]
+    if rows:
+        conn.execute(sa.insert(affected_packages), rows)
+
+
+def update_advisories(conn: Connection, items: Sequence[StoredAdvisory], import_id: int) -> None:
+    if not items:
+        return
+    stmt = sa.update(advisories).where(advisories.c.id == sa.bindparam("b_id"))
+    conn.execute(stmt, [{"b_id": i.advisory.id, **_advisory_row(i, import_id)} for i in items])
+    ids = [i.advisory.id for i in items]
+    for part in chunks(ids):
+        conn.execute(sa.delete(affected_packages).where(affected_packages.c.advisory_id.in_(part)))
+    rows = [row for i in items for row in _affected_rows(i.advisory.id, i.advisory.affected)]
+    if rows:
+        conn.execute(sa.insert(affected_packages), rows)
+
+
+# --- alias groups ---------------------------------------------------------------------------------
+
+
+def group_key(members: Iterable[str]) -> str:
+    """The stable, human-readable key of an alias group: its CVE id, else its GHSA id, else the least id."""
+
+    def rank(identifier: str) -> tuple[int, str]:
+        upper = identifier.upper()
+        return (0 if upper.startswith("CVE-") else 1 if upper.startswith("GHSA-") else 2, identifier)
+
+    return min(members, key=rank)
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[str, str] = {}
+
+    def find(self, x: str) -> str:
+        parent = self.parent.setdefault(x, x)
+        if parent != x:
+            parent = self.parent[x] = self.find(parent)
+        return parent
+
+    def union(self, a: str, b: str) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[rb] = ra
+
+    def groups(self) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {}
+        for x in self.parent:
+            out.setdefault(self.find(x), []).append(x)
+        return out
+
+
+@dataclass
+class AliasMerge:
+    """What merging did: group keys that were renamed (old -> new), for whatever references them."""
+
+    renamed: dict[str, str] = field(default_factory=dict)
+    groups_touched: int = 0
+
+
+def merge_alias_groups(conn: Connection, identifier_sets: Sequence[Sequence[str]]) -> AliasMerge:
+    """Join each set of identifiers (a record's id and aliases) into one group with what it touches.
+
+    Groups only ever merge: an alias once asserted by a source keeps the two ids together. The
+    work is bounded by what this import touches, not by the size of the store.
+    """
+    uf = _UnionFind()
+    for ids in identifier_sets:
+        first = ids[0]
+        for other in ids:
+            uf.union(first, other)
+    touched = list(uf.parent)
+    current: dict[str, str] = {}
+    for part in chunks(touched):
+        rows = conn.execute(sa.select(alias_members).where(alias_members.c.identifier.in_(part)))
+        current.update((r.identifier, r.alias_group) for r in rows)
+    old_groups = sorted(set(current.values()))
+    for part in chunks(old_groups):
+        rows = conn.execute(sa.select(alias_members).where(alias_members.c.alias_group.in_(part)))
+        current.update((r.identifier, r.alias_group) for r in rows)
+    by_old_group: dict[str, list[str]] = {}
+    for identifier, group in current.items():
+        by_old_group.setdefault(group, []).append(identifier)
+    for members in by_old_group.values():
+        for other in members:
+            uf.union(members[0], other)
+
+    merge = AliasMerge()
+    changes: list[dict[str, str]] = []
+    for members in uf.groups().values():
+        key = group_key(members)
+        for identifier in members:
+            old = current.get(identifier)
+            if old != key:
+                changes.append({"identifier": identifier, "alias_group": key})
+                if old is not None and old != key:
+                    merge.renamed[old] = key
+        merge.groups_touched += 1
+    if changes:
+        known = [c for c in changes if c["identifier"] in current]
+        new = [c for c in changes if c["identifier"] not in current]
+        if new:
+            conn.execute(sa.insert(alias_members), new)
+        if known:
+            conn.execute(
+                sa.update(alias_members).where(alias_members.c.identifier == sa.bindparam("b_identifier")),
+                [{"b_identifier": c["identifier"], "alias_group": c["alias_group"]} for c in known],
+            )
+        # Advisories carry their group key; only those whose id changed group are rewritten.
+        conn.execute(
+            sa.update(advisories).where(advisories.c.id == sa.bindparam("b_id")),
+            [{"b_id": c["identifier"], "alias_group": c["alias_group"]} for c in changes],
+        )
+    return merge
+
+
+def alias_group_of(conn: Connection, identifier: str) -> str | None:
+    row = conn.execute(
+        sa.select(alias_members.c.alias_group).where(alias_members.c.identifier == identifier)
+    ).first()
+    return row[0] if row else None
+
+
+def group_members(conn: Connection, group: str) -> list[str]:
+    rows = conn.execute(
+        sa.select(alias_members.c.identifier)
+        .where(alias_members.c.alias_group == group)
+        .order_by(alias_members.c.identifier)
+    )
+    return [r[0] for r in rows]
+
+
+# --- KEV ------------------------------------------------------------------------------------------
+
+
+def _kev_row(entry: KevEntry) -> dict[str, Any]:
+    return {
+        "cve_id": entry.cve_id,
+        "vendor": entry.vendor,
+        "product": entry.product,
+        "name": entry.name,
+        "date_added": entry.date_added,
+        "due_date": entry.due_date,
+        "known_ransomware": entry.known_ransomware,
+        "short_description": entry.short_description,
+        "required_action": entry.required_action,
+        "notes": entry.notes,
+        "cwes": list(entry.cwes),
+    }
+
+
+def replace_kev(conn: Connection, entries: Sequence[KevEntry], import_id: int) -> ImportCounts:
+    """The catalog is authoritative: entries it no longer lists are removed, the rest upserted."""
+    existing = {r.cve_id: dict(r._mapping) for r in conn.execute(sa.select(kev_entries))}
+    counts = ImportCounts(records_seen=len(entries))
+    incoming = {e.cve_id: _kev_row(e) for e in entries}
+    gone = [cve for cve in existing if cve not in incoming]
+    for part in chunks(gone):
+        conn.execute(sa.delete(kev_entries).where(kev_entries.c.cve_id.in_(part)))
+    counts.removed = len(gone)
+    inserts, updates = [], []
+    for cve, row in incoming.items():
+        old = existing.get(cve)
+        if old is None:
+            inserts.append({**row, "import_id": import_id})
+        elif any(old[k] != v for k, v in row.items()):
+            updates.append({**row, "b_cve": cve, "import_id": import_id})
+        else:
+            counts.unchanged += 1
+    if inserts:
+        conn.execute(sa.insert(kev_entries), inserts)
+    if updates:
+        conn.execute(sa.update(kev_entries).where(kev_entries.c.cve_id == sa.bindparam("b_cve")), updates)
+    counts.inserted, counts.updated = len(inserts), len(updates)
+    return counts
+
+
+# --- status ---------------------------------------------------------------------------------------
+
+
+@dataclass
+class FeedStatus:
+    by_ecosystem_source: list[tuple[str, str, int]]  # (ecosystem, source, advisories)
+    advisories: int
+    withdrawn: int
+    identifiers: int
+    alias_groups: int
+    kev_entries: int
+    kev_catalog_version: str | None
+    last_imports: list[dict[str, Any]]
+    last_skips: list[dict[str, Any]]
+
+
+def feed_status(conn: Connection, *, recent: int = 5) -> FeedStatus:
+    per = conn.execute(
+        sa.select(
+            affected_packages.c.ecosystem,
+            advisories.c.source,
+            sa.func.count(sa.distinct(affected_packages.c.advisory_id)),
+        )
+        .join(advisories, advisories.c.id == affected_packages.c.advisory_id)
+        .group_by(affected_packages.c.ecosystem, advisories.c.source)
+        .order_by(affected_packages.c.ecosystem, advisories.c.source)
+    ).all()
+
+    def scalar(stmt: sa.Select[Any]) -> int:
+        return int(conn.execute(stmt).scalar_one())
+
+    count = sa.func.count()
+    imports = [
+        dict(r._mapping)
+        for r in conn.execute(sa.select(feed_imports).order_by(feed_imports.c.id.desc()).limit(recent))
+    ]
+    last_kev = conn.execute(
+        sa.select(feed_imports.c.upstream_marker)
+        .where(feed_imports.c.kind == "kev", feed_imports.c.finished_at.is_not(None))
+        .order_by(feed_imports.c.id.desc())
+        .limit(1)
+    ).scalar()
+    skips = []
+    if imports:
+        skips = [
+            dict(r._mapping)
+            for r in conn.execute(
+                sa.select(feed_skips.c.record_id, feed_skips.c.location, feed_skips.c.reason)
+                .where(feed_skips.c.import_id == imports[0]["id"])
+                .order_by(feed_skips.c.id)
+            )
+        ]
+    return FeedStatus(
+        by_ecosystem_source=[(r[0], r[1], int(r[2])) for r in per],
+        advisories=scalar(sa.select(count).select_from(advisories)),
+        withdrawn=scalar(sa.select(count).select_from(advisories).where(advisories.c.withdrawn.is_not(None))),
+        identifiers=scalar(sa.select(count).select_from(alias_members)),
+        alias_groups=scalar(sa.select(sa.func.count(sa.distinct(alias_members.c.alias_group)))),
+        kev_entries=scalar(sa.select(count).select_from(kev_entries)),
+        kev_catalog_version=last_kev,
+        last_imports=imports,
+        last_skips=skips,
+    )
