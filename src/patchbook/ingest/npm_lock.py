@@ -71,12 +71,12 @@ class NpmLock:
         doc = load_json(data, source, "a package-lock.json")
         if not isinstance(doc, dict):
             raise InputError(source, "expected a package-lock object at the top level", "1:1")
-        version = doc.get("lockfileVersion")
+        lock_version = doc.get("lockfileVersion")
         packages = doc.get("packages")
-        if version not in (2, 3) or not isinstance(packages, dict):
+        if lock_version not in (2, 3) or not isinstance(packages, dict):
             raise InputError(
                 source,
-                f'package-lock lockfileVersion {version!r} has no "packages" map; expected lockfileVersion 2 '
+                f'package-lock lockfileVersion {lock_version!r} has no "packages" map; expected lockfileVersion 2 '
                 "or 3 (regenerate with npm 7 or later)",
                 "lockfileVersion",
             )
@@ -86,7 +86,16 @@ class NpmLock:
             raise InputError(source, "expected an object for the root package", 'packages[""]')
         root_name = text_or_none(root.get("name")) or text_or_none(doc.get("name")) or "(root)"
         root_version = text_or_none(root.get("version")) or text_or_none(doc.get("version"))
-        subject = Component(key="", name=root_name, version=root_version, kind="application")
+        root_purl, root_namespace = _purl(root_name, root_version)
+        subject = Component(
+            key="",
+            name=root_name,
+            version=root_version,
+            purl=root_purl,
+            type="npm",
+            namespace=root_namespace,
+            kind="application",
+        )
 
         installed: dict[str, dict[str, Any]] = {}
         for path, entry in packages.items():
@@ -140,7 +149,7 @@ class NpmLock:
             )
         return ParsedInventory(
             format=self.name,
-            spec_version=str(version),
+            spec_version=str(lock_version),
             source=source,
             subject=subject,
             components=tuple(components),
