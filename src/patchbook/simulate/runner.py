@@ -1,0 +1,245 @@
+"""One validation run end to end: sandboxes -> interleaved rounds -> diff -> judge -> SimulationRun.
+
+``run_simulation`` is the service-level entry point (the CLI calls it; ``simulate patch ID`` will call it
+with the planned patch's deployed and patched builds). It never raises for a misbehaving service: crashes,
+hangs and garbage become failed checks with their evidence, and the verdict is rollback.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import platform
+import sys
+import tempfile
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from patchbook.model.simulation import (
+    CriticalCheck,
+    DiffReport,
+    Judgement,
+    RoundMeasurement,
+    ServiceFailure,
+    SimulationRun,
+)
+from patchbook.simulate.contract import encode_requests
+from patchbook.simulate.diff import diff_outputs
+from patchbook.simulate.flow.format import load_flow
+from patchbook.simulate.judge import judge
+from patchbook.simulate.measure import measure
+from patchbook.simulate.profile import ArmSettings, Profile, rate_of
+from patchbook.simulate.replay import replay
+from patchbook.simulate.sandbox import ExitInfo, Sandbox, SandboxSpec, network_isolation
+
+SimulationResult = SimulationRun  # the name the service layer uses
+Progress = Callable[[str, int, int], None]  # (what is running, steps done, steps total)
+LATENCY_AND_RATE = ("latency_p50", "latency_p90", "latency_p99", "latency_p99.9", "throughput")
+
+
+def _schedule(records: Sequence[dict[str, Any]], rate: float | str | None, speed: float) -> list[int] | None:
+    if rate is None:
+        return None
+    if rate == "recorded":
+        return [int(r.get("t_ns", 0) / speed) for r in records]
+    assert isinstance(rate, float)
+    step = 1e9 / rate
+    return [int(k * step) for k in range(len(records))]
+
+
+def _spec(name: str, cmd: str, prof: Profile, arm: ArmSettings) -> SandboxSpec:
+    return SandboxSpec(
+        name=name, command=cmd, transport=prof.transport, env=dict(arm.env), memory_mb=prof.memory_mb,
+        cpu_seconds=prof.cpu_seconds, package=arm.package, wheelhouse=arm.wheelhouse,
+        isolate_network=prof.isolate_network,
+    )
+
+
+def _failed_round(arm: str, round_no: int, n: int, failure: ServiceFailure) -> RoundMeasurement:
+    nan = math.nan
+    return RoundMeasurement(arm, round_no, n, 0, 0, 0.0, nan, nan, nan, nan, nan, nan, n, 0, 0, 0.0,
+                            failure.exit_code, failure=failure)
+
+
+def _environment(sandboxes: Sequence[Sandbox], prof: Profile) -> dict[str, str]:
+    uname = platform.uname()
+    return {
+        "host": uname.node,
+        "kernel": f"{uname.system} {uname.release}",
+        "machine": uname.machine,
+        "cpus": str(os.cpu_count()),
+        "python": platform.python_version(),
+        "network_isolation": sandboxes[0].network_note if sandboxes else network_isolation()[1],
+        "memory_limit_mb": str(prof.memory_mb or "none"),
+        "cpu_limit_s": str(prof.cpu_seconds or "none"),
+        "transport": prof.transport,
+        "sandbox_root": str(sandboxes[0].workdir.parent) if sandboxes else "",
+    }
+
+
+def run_simulation(
+    baseline_cmd: str,
+    candidate_cmd: str,
+    flow: Path | Sequence[dict[str, Any]],
+    profile: Profile | None = None,
+    *,
+    rounds: int | None = None,
+    rate: str | None = None,
+    workdir: Path | None = None,
+    origin: Path | None = None,
+    progress: Progress | None = None,
+    profile_label: str = "default",
+) -> SimulationRun:
+    """Replay ``flow`` into baseline and candidate, diff their outputs, judge, return the evidence."""
+    prof = profile or Profile()
+    n_rounds = rounds or prof.rounds
+    rate_text = rate or prof.rate
+    started = datetime.now(UTC).isoformat(timespec="seconds")
+    if isinstance(flow, Path):
+        records, sha = load_flow(flow)
+        flow_name = str(flow)
+    else:
+        import hashlib
+
+        import orjson
+
+        records = list(flow)
+        sha = hashlib.sha256(b"".join(orjson.dumps(r) + b"\n" for r in records)).hexdigest()
+        flow_name = "<in-memory flow>"
+    payloads = encode_requests(records)
+    schedule = _schedule(records, rate_of(rate_text), prof.speed)
+    n = len(payloads)
+    tmp = tempfile.TemporaryDirectory(prefix="patchbook-sim-") if workdir is None else None
+    root = Path(tmp.name) if tmp is not None else workdir
+    assert root is not None
+    origin = origin or Path.cwd()
+    try:
+        sb_base = Sandbox(_spec("baseline", baseline_cmd, prof, prof.baseline), root, origin)
+        sb_cand = Sandbox(_spec("candidate", candidate_cmd, prof, prof.candidate), root, origin)
+        sb_second = Sandbox(_spec("secondary", baseline_cmd, prof, prof.baseline), root, origin)
+        total = 2 * n_rounds + 1
+        done = 0
+
+        def tick(what: str) -> None:
+            if progress is not None:
+                progress(what, done, total)
+
+        prep: dict[str, ServiceFailure | None] = {}
+        for sb in (sb_base, sb_cand, sb_second):
+            tick(f"preparing {sb.spec.name}")
+            prep[sb.spec.name] = sb.prepare()
+
+        def run_one(sb: Sandbox, round_no: int) -> tuple[RoundMeasurement, dict[int, dict[str, Any]]]:
+            name = sb.spec.name
+            failure = prep.get(name)
+            if failure is not None:
+                return _failed_round(name, round_no, n, failure), {}
+            svc = sb.start(f"round{round_no}")
+            if isinstance(svc, ServiceFailure):
+                return _failed_round(name, round_no, n, svc), {}
+            expected_s = (schedule[-1] / 1e9) if schedule else 0.0
+            raw = replay(svc.write_fd, svc.read_fd, payloads, schedule,
+                         response_timeout_s=prof.response_timeout_s,
+                         wall_timeout_s=min(prof.round_timeout_s, expected_s + prof.round_timeout_s))
+            exit_info: ExitInfo = svc.finish(grace_s=2.0)
+            return measure(name, round_no, raw, exit_info, prof.warmup, prof.windows, prof.reject_field,
+                           prof.reject_values, prof.error_field, prof.error_values)
+
+        measurements: list[RoundMeasurement] = []
+        answers: dict[str, dict[int, dict[str, Any]]] = {}
+        for r in range(1, n_rounds + 1):
+            # alternate the order (AB, BA, ...) so that drift on the host hits both arms alike
+            order = (sb_base, sb_cand) if r % 2 else (sb_cand, sb_base)
+            for sb in order:
+                tick(f"round {r}/{n_rounds}: {sb.spec.name}")
+                m, resp = run_one(sb, r)
+                done += 1
+                measurements.append(m)
+                if r == 1:
+                    answers[sb.spec.name] = resp
+            if r == 1:
+                tick("round 1: secondary baseline (noise floor)")
+                m, resp = run_one(sb_second, 1)
+                done += 1
+                measurements.append(m)
+                answers["secondary"] = resp
+            if any(m.failure is not None for m in measurements):
+                break  # a failed arm is already a rollback; more rounds add no evidence
+        tick("judging")
+        diff = None
+        if answers.get("baseline") and answers.get("candidate"):
+            diff = diff_outputs(records, answers["baseline"], answers.get("secondary", {}),
+                                answers["candidate"], prof.must_match, prof.noise, prof.relative_threshold,
+                                prof.absolute_threshold, prof.examples)
+        judgement = _judge(prof, measurements, diff)
+        done = total
+        tick("done")
+        return SimulationRun(
+            baseline_cmd=baseline_cmd, candidate_cmd=candidate_cmd, flow=flow_name, flow_sha256=sha,
+            requests=n, rounds=n_rounds, rate=rate_text, profile=profile_label,
+            environment=_environment([sb_base], prof), measurements=measurements, diff=diff,
+            judgement=judgement, started=started,
+            finished=datetime.now(UTC).isoformat(timespec="seconds"),
+        )
+    finally:
+        if tmp is not None:
+            tmp.cleanup()
+
+
+def _judge(prof: Profile, ms: Sequence[RoundMeasurement], diff: DiffReport | None) -> Judgement:
+    checks: list[CriticalCheck] = []
+    by_arm: dict[str, list[RoundMeasurement]] = {}
+    for m in ms:
+        by_arm.setdefault(m.arm, []).append(m)
+    for arm in ("candidate", "baseline", "secondary"):
+        failed = [m for m in by_arm.get(arm, []) if m.failure is not None]
+        if failed:
+            f = failed[0].failure
+            assert f is not None
+            label = "candidate" if arm == "candidate" else f"{arm} (cannot judge without a working baseline)"
+            checks.append(CriticalCheck(f"{arm} ran clean", False, f"{label}: {f.kind}: {f.detail}"))
+        else:
+            checks.append(CriticalCheck(f"{arm} ran clean", True, f"{len(by_arm.get(arm, []))} rounds"))
+    if diff is None:
+        checks.append(CriticalCheck("outputs compared", False, "no complete answer set to compare"))
+    else:
+        checks.append(CriticalCheck(
+            "deterministic replay", diff.deterministic,
+            "the two baseline instances agree on every must-match field" if diff.deterministic else
+            "the two baseline instances disagree on must-match fields: "
+            + ", ".join(f.path for f in diff.fields if f.must_match and f.noise) + " (run invalid)"))
+        crit = diff.critical_fields
+        checks.append(CriticalCheck(
+            "fills identical", not crit,
+            "no must-match field differs" if not crit else
+            "; ".join(f"{f.path}: {f.raw} requests" for f in crit)))
+        regs = diff.regressions
+        checks.append(CriticalCheck(
+            "no output regressions", not regs,
+            "no non-critical field over Diffy's thresholds" if not regs else
+            "; ".join(f"{f.path}: raw {f.raw} vs noise {f.noise}" for f in regs), critical=False))
+    base_err = sum(m.errors for m in by_arm.get("baseline", []))
+    cand_err = sum(m.errors for m in by_arm.get("candidate", []))
+    nb, nc = len(by_arm.get("baseline", [])) or 1, len(by_arm.get("candidate", [])) or 1
+    checks.append(CriticalCheck("error rate", cand_err / nc <= base_err / nb,
+                                f"errors per round: baseline {base_err / nb:g}, candidate {cand_err / nc:g}"))
+    samples: dict[str, dict[str, list[float]]] = {"baseline": {}, "candidate": {}}
+    for arm in ("baseline", "candidate"):
+        good = [m for m in by_arm.get(arm, []) if m.failure is None]
+        s = samples[arm]
+        for name in LATENCY_AND_RATE:
+            s[name] = [w[name] for m in good for w in m.windows]
+        s["errors"] = [float(m.errors) for m in by_arm.get(arm, [])]
+        s["peak_rss"] = [float(m.peak_rss_kb) for m in good]
+        s["cpu_time"] = [m.cpu_s for m in good]
+    return judge(prof.metrics, samples["baseline"], samples["candidate"], checks, prof.group_weights,
+                 prof.pass_threshold, prof.marginal_threshold)
+
+
+def python_command(script: Path, *args: str) -> str:
+    """A command line running ``script`` with this interpreter (used by the demo and the tests)."""
+    import shlex
+
+    return shlex.join([sys.executable, str(script), *args])
