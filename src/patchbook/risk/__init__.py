@@ -12,7 +12,7 @@ from patchbook.risk.epss import load_epss, parse_epss, parse_epss_text
 from patchbook.risk.explain import explain, why
 from patchbook.risk.exploitation import exploitation_state
 from patchbook.risk.kev import KevIndex, parse_kev_catalog
-from patchbook.risk.priority import Overrides, prioritise, rank_key
+from patchbook.risk.priority import Overrides, prioritise, rank_key, rescore_epss
 from patchbook.risk.sla import DEFAULT_POLICY, SlaPolicy, due_date, load_sla_policy, parse_sla_policy
 from patchbook.risk.ssvc import cisa_coordinator, human_impact, mission_well_being, ssvc_deployer
 
@@ -39,6 +39,7 @@ __all__ = [
     "parse_sla_policy",
     "prioritise",
     "rank_key",
+    "rescore_epss",
     "severity_band",
     "ssvc_deployer",
     "why",

@@ -46,6 +46,7 @@ CISA Mission Prevalence from Mission Impact (mission failure / MEF failure -> es
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from patchbook.model.asset import Asset, AssetKind, Criticality, Environment, Exposure
 from patchbook.model.risk import (
@@ -116,6 +117,10 @@ class ContextPolicy:
 
 DEFAULT_CONTEXT = ContextPolicy()
 
+# The derivations below are pure functions of frozen, hashable values (Asset, ContextPolicy, vector strings),
+# and an estate has few assets and few distinct vectors: they are cached so re-scoring 200k findings
+# costs table lookups, not string work. The Inputs they return are frozen, so sharing them is safe.
+
 
 def _usd(v: float | None) -> str:
     return "not set" if v is None else f"${v:,.0f}"
@@ -129,6 +134,7 @@ def _role(asset: Asset) -> str:
     return (asset.trading_role or "").strip().lower()
 
 
+@lru_cache(maxsize=65536)
 def system_exposure(
     asset: Asset,
     reachability: Reachability = "unknown",
@@ -148,6 +154,7 @@ def system_exposure(
     return Input("System Exposure", "small", "asset is internal (production segment, highly controlled)")
 
 
+@lru_cache(maxsize=65536)
 def safety_impact(
     asset: Asset, policy: ContextPolicy = DEFAULT_CONTEXT, override: SafetyImpact | None = None
 ) -> Input:
@@ -171,6 +178,7 @@ def safety_impact(
     return Input("Safety Impact", by_var, reason)
 
 
+@lru_cache(maxsize=65536)
 def mission_impact(
     asset: Asset, policy: ContextPolicy = DEFAULT_CONTEXT, override: MissionImpact | None = None
 ) -> Input:
@@ -205,6 +213,7 @@ def mission_impact(
     return Input("Mission Impact", value, "; ".join(reasons) + f" -> {value}")
 
 
+@lru_cache(maxsize=65536)
 def automatable(vector: str | None, override: Automatable | None = None, override_reason: str = "") -> Input:
     if override is not None:
         return Input("Automatable", override, override_reason or "set by the user", overridden=True)
@@ -222,6 +231,7 @@ def automatable(vector: str | None, override: Automatable | None = None, overrid
     return Input("Automatable", "no", f"{shown}: not all of " + "/".join(f"{k}:{v}" for k, v in need.items()))
 
 
+@lru_cache(maxsize=65536)
 def technical_impact(vector: str | None, override: TechnicalImpact | None = None) -> Input:
     if override is not None:
         return Input("Technical Impact", override, "set by the user", overridden=True)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, cast
 
 from patchbook.model.advisory import KevEntry
@@ -83,6 +83,17 @@ def value_at_risk_factor(value_at_risk_usd: float | None) -> float:
     return 1.0 + math.log10(1.0 + var / VAR_UNIT_USD)
 
 
+def _probability(exploitation: Input, epss: EpssScore | None) -> tuple[float, str]:
+    if exploitation.value == "active":
+        return 1.0, "exploitation is active: " + exploitation.reason
+    if epss is not None:
+        model = f", model {epss.model_version}" if epss.model_version else ""
+        day = f", {epss.score_date.date().isoformat()}" if epss.score_date else ""
+        return epss.epss, f"EPSS {epss.epss:g} for {epss.cve}{model}{day}"
+    p = ASSUMED_PROBABILITY[exploitation.value]
+    return p, f"{p:g}: no EPSS score, assumed for exploitation '{exploitation.value}'"
+
+
 def risk_score(
     *,
     exploitation: Input,
@@ -91,15 +102,7 @@ def risk_score(
     exposure: Input,
     reachability: Reachability,
 ) -> RiskScore:
-    if exploitation.value == "active":
-        p, why = 1.0, "exploitation is active: " + exploitation.reason
-    elif epss is not None:
-        model = f", model {epss.model_version}" if epss.model_version else ""
-        day = f", {epss.score_date.date().isoformat()}" if epss.score_date else ""
-        p, why = epss.epss, f"EPSS {epss.epss:g} for {epss.cve}{model}{day}"
-    else:
-        p = ASSUMED_PROBABILITY[exploitation.value]
-        why = f"{p:g}: no EPSS score, assumed for exploitation '{exploitation.value}'"
+    p, why = _probability(exploitation, epss)
     cw = CRITICALITY_WEIGHT[asset.criticality]
     vf = value_at_risk_factor(asset.value_at_risk_usd)
     ew = EXPOSURE_WEIGHT[exposure.value]
@@ -174,6 +177,17 @@ def prioritise(
             exploitation=exploitation, epss=epss, asset=asset, exposure=exposure, reachability=reachability
         ),
     )
+
+
+def rescore_epss(priority: Priority, epss: EpssScore | None) -> Priority:
+    """The same priority with a new EPSS score: after an EPSS import only the probability moves.
+
+    SSVC decisions do not read EPSS, and the impact factors are kept in ``priority.risk``, so re-scoring an
+    estate is one multiplication per finding instead of a full :func:`prioritise`.
+    """
+    p, why = _probability(priority.exploitation, epss)
+    risk = replace(priority.risk, probability=p, probability_reason=why, score=p * priority.risk.impact)
+    return replace(priority, epss=epss, risk=risk)
 
 
 def rank_key(priority: Priority) -> tuple[int, int, float, str]:

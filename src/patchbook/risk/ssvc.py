@@ -49,7 +49,9 @@ class Table:
     cells: dict[tuple[str, ...], tuple[int, str]]
 
     def lookup(self, *values: str) -> DecisionStep:
-        key = tuple(values)
+        return _lookup(self.id, tuple(values))
+
+    def _step(self, key: tuple[str, ...]) -> DecisionStep:
         if key not in self.cells:
             expected = ", ".join(self.inputs)
             raise ValueError(f"{self.id}: no row for ({', '.join(key)}); inputs are ({expected})")
@@ -61,6 +63,12 @@ class Table:
             outcome_name=self.outcome,
             outcome=outcome,
         )
+
+
+@cache
+def _lookup(table_id: str, key: tuple[str, ...]) -> DecisionStep:
+    # A table has at most a few dozen cells: caching the finished steps keeps estate re-scoring cheap.
+    return table(table_id)._step(key)
 
 
 # table id -> bundled file; the ids are those CERT/CC gives the tables (DT_DP, DT_HI, ...).
