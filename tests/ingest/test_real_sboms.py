@@ -7,12 +7,22 @@ The expected numbers were counted with one-off scripts outside patchbook (json +
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 import pytest
 
-from patchbook.ingest import detect, parse
+from patchbook.ingest import detect
+from patchbook.ingest import parse as _parse
+from patchbook.model.component import ParsedInventory
 from tests.conftest import DATA
+
+
+@cache
+def parse(path: Path) -> ParsedInventory:
+    """Each real SBOM is parsed once per test session (results are immutable)."""
+    return _parse(path)
+
 
 CDX = DATA / "sboms" / "cyclonedx"
 SPDX = DATA / "sboms" / "spdx"
@@ -34,7 +44,14 @@ CYCLONEDX = {
         for ext in ("json", "xml")
     },
     **{
-        f"laravel-7.12.0/bom.{spec}.{ext}": (f"cyclonedx-{ext}", spec, 62, 1, 113, "cyclonedx-php-composer-demo")
+        f"laravel-7.12.0/bom.{spec}.{ext}": (
+            f"cyclonedx-{ext}",
+            spec,
+            62,
+            1,
+            113,
+            "cyclonedx-php-composer-demo",
+        )
         for spec in ("1.2", "1.3", "1.4")
         for ext in ("json", "xml")
     },
@@ -46,22 +63,86 @@ CYCLONEDX = {
 
 # path -> (format, spec, packages, with purl, direct (None: unknown), edges, subject name)
 SPDX_FILES = {
-    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__01-MinimalSBOM.json": ("spdx-json", "2.3", 1, 1, None, 0, "tools-java"),
-    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__02-SBOMwSource.json": ("spdx-json", "2.3", 1, 1, None, 0, "tools-java"),
-    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__03-SBOMwDependency.json": ("spdx-json", "2.3", 2, 2, 1, 1, "tools-java"),
-    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__04-SBOMwSecurity.json": ("spdx-json", "2.3", 2, 2, 1, 1, "tools-java"),
-    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__05-SBOMwSourceLicense.json": ("spdx-json", "2.3", 1, 1, None, 0, "tools-java"),
+    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__01-MinimalSBOM.json": (
+        "spdx-json",
+        "2.3",
+        1,
+        1,
+        None,
+        0,
+        "tools-java",
+    ),
+    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__02-SBOMwSource.json": (
+        "spdx-json",
+        "2.3",
+        1,
+        1,
+        None,
+        0,
+        "tools-java",
+    ),
+    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__03-SBOMwDependency.json": (
+        "spdx-json",
+        "2.3",
+        2,
+        2,
+        1,
+        1,
+        "tools-java",
+    ),
+    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__04-SBOMwSecurity.json": (
+        "spdx-json",
+        "2.3",
+        2,
+        2,
+        1,
+        1,
+        "tools-java",
+    ),
+    "spdx-examples/OSS-NA-2023__SPDXVersion2.3__05-SBOMwSourceLicense.json": (
+        "spdx-json",
+        "2.3",
+        1,
+        1,
+        None,
+        0,
+        "tools-java",
+    ),
     "spdx-examples/example11__spdx2.3__sbom.spdx.json": ("spdx-json", "2.3", 4, 4, 3, 3, "hello-server-src"),
-    "spdx-examples/example8__spdx2.3__examplemaven-0.0.1.spdx.json": ("spdx-json", "2.3", 6, 0, 5, 5, "examplemaven"),
-    "spdx-examples/example6__spdx2.2__example6-bin.spdx": ("spdx-tag-value", "2.2", 1, 0, None, 0, "hello-go-bin"),
+    "spdx-examples/example8__spdx2.3__examplemaven-0.0.1.spdx.json": (
+        "spdx-json",
+        "2.3",
+        6,
+        0,
+        5,
+        5,
+        "examplemaven",
+    ),
+    "spdx-examples/example6__spdx2.2__example6-bin.spdx": (
+        "spdx-tag-value",
+        "2.2",
+        1,
+        0,
+        None,
+        0,
+        "hello-go-bin",
+    ),
     "spdx-examples/example6__spdx2.2__example6-lib.spdx": ("spdx-tag-value", "2.2", 5, 0, 4, 4, "go-1.15"),
-    "spdx-examples/example6__spdx2.2__example6-src.spdx": ("spdx-tag-value", "2.2", 1, 0, None, 0, "hello-go-src"),
+    "spdx-examples/example6__spdx2.2__example6-src.spdx": (
+        "spdx-tag-value",
+        "2.2",
+        1,
+        0,
+        None,
+        0,
+        "hello-go-src",
+    ),
     "spdx-spec/SPDXJSONExample-v2.3.spdx.json": ("spdx-json", "2.3", 4, 1, 1, 1, "glibc"),
     "spdx-spec/SPDXTagExample-v2.3.spdx": ("spdx-tag-value", "2.3", 4, 1, 1, 1, "glibc"),
 }
 
 
-def _direct(inventory) -> int | None:  # type: ignore[no-untyped-def]
+def _direct(inventory: ParsedInventory) -> int | None:
     flags = [c.direct for c in inventory.components]
     if all(f is None for f in flags):
         return None
@@ -69,9 +150,9 @@ def _direct(inventory) -> int | None:  # type: ignore[no-untyped-def]
 
 
 def test_every_real_sbom_is_covered(shared_data: Path) -> None:
-    on_disk = {
-        str(p.relative_to(CDX)) for p in CDX.rglob("bom*") if p.suffix in (".json", ".xml")
-    } | {str(p.relative_to(SPDX)) for p in SPDX.rglob("*") if p.is_file()}
+    on_disk = {str(p.relative_to(CDX)) for p in CDX.rglob("bom*") if p.suffix in (".json", ".xml")} | {
+        str(p.relative_to(SPDX)) for p in SPDX.rglob("*") if p.is_file()
+    }
     assert on_disk == set(CYCLONEDX) | set(SPDX_FILES)
 
 
@@ -110,7 +191,11 @@ def _summary(path: Path) -> set[tuple[object, ...]]:
 
 @pytest.mark.parametrize(
     "stem",
-    [f"juice-shop/via_npm/{layout}/bom.{spec}" for layout in ("bare", "flat") for spec in ("1.2", "1.3", "1.4")]
+    [
+        f"juice-shop/via_npm/{layout}/bom.{spec}"
+        for layout in ("bare", "flat")
+        for spec in ("1.2", "1.3", "1.4")
+    ]
     + [f"laravel-7.12.0/bom.{spec}" for spec in ("1.2", "1.3", "1.4")]
     + ["dropwizard-1.3.15/bom"],
 )
@@ -139,12 +224,19 @@ def test_cyclonedx_fields(shared_data: Path) -> None:
     by_key = {c.key: c for c in inventory.components}
     babel = by_key["@babel/helper-string-parser@7.19.4"]
     assert babel.purl == "pkg:npm/%40babel/helper-string-parser@7.19.4#packages/babel-helper-string-parser"
-    assert (babel.type, babel.namespace, babel.name, babel.version) == ("npm", "@babel", "helper-string-parser", "7.19.4")
+    assert (babel.type, babel.namespace, babel.name, babel.version) == (
+        "npm",
+        "@babel",
+        "helper-string-parser",
+        "7.19.4",
+    )
     assert babel.licenses == ("MIT",)
     assert babel.hashes[0][0] == "SHA-512"
     assert babel.kind == "library"
     assert inventory.subject is not None
-    assert inventory.subject.purl is not None and inventory.subject.purl.startswith("pkg:npm/juice-shop@14.1.1")
+    assert inventory.subject.purl is not None and inventory.subject.purl.startswith(
+        "pkg:npm/juice-shop@14.1.1"
+    )
     assert sum(1 for c in inventory.components if c.scope == "optional") == 76
 
 
@@ -161,7 +253,11 @@ def test_spdx_purl_and_tag_value_agree_with_json(shared_data: Path) -> None:
     summary = lambda inv: {(c.key, c.name, c.version, c.purl, c.direct) for c in inv.components}  # noqa: E731
     assert summary(as_json) == summary(as_tag)
     jena = next(c for c in as_json.components if c.name == "Jena")
-    assert (jena.purl, jena.type, jena.namespace) == ("pkg:maven/org.apache.jena/apache-jena@3.12.0", "maven", "org.apache.jena")
+    assert (jena.purl, jena.type, jena.namespace) == (
+        "pkg:maven/org.apache.jena/apache-jena@3.12.0",
+        "maven",
+        "org.apache.jena",
+    )
     glibc = next(c for c in as_tag.components if c.name == "glibc")
     assert glibc.version == "2.11.1" and len(glibc.hashes) == 4
 

@@ -48,7 +48,7 @@ def load_json(data: bytes, source: str, expected: str) -> Any:
             # orjson does not say where the bad byte is; find it so the message can.
             decode_text(data, source)
         where = f"{exc.lineno}:{exc.colno}"
-        if exc.pos >= len(data.rstrip()):
+        if exc.pos >= len(data.rstrip()) or "end of data" in exc.msg:
             raise InputError(
                 source, f"JSON ends early (truncated?): {exc.msg}; expected {expected}", where
             ) from None

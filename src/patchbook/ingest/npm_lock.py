@@ -76,8 +76,8 @@ class NpmLock:
         if lock_version not in (2, 3) or not isinstance(packages, dict):
             raise InputError(
                 source,
-                f'package-lock lockfileVersion {lock_version!r} has no "packages" map; expected lockfileVersion 2 '
-                "or 3 (regenerate with npm 7 or later)",
+                f'package-lock lockfileVersion {lock_version!r} has no "packages" map; '
+                "expected lockfileVersion 2 or 3 (regenerate with npm 7 or later)",
                 "lockfileVersion",
             )
         warnings: list[str] = []

@@ -61,15 +61,18 @@ class Requirements:
     signature = "pip requirement lines such as 'name==1.2.3'"
 
     def sniff(self, head: bytes) -> bool:
+        # Most lines must look like requirements; a file with one bad line is still a requirements file,
+        # and the parser then names that line.
         text = head.decode("utf-8", errors="replace")
-        seen = 0
+        good = bad = 0
         for _, line in logical_lines(text)[:50]:
             if line.startswith("-"):
                 continue
-            if not (_REQ_START.match(line) or _URL.match(line)):
-                return False
-            seen += 1
-        return seen > 0
+            if _REQ_START.match(line) or _URL.match(line):
+                good += 1
+            else:
+                bad += 1
+        return good > 0 and good >= bad
 
     def parse(self, data: bytes, source: str, options: ParseOptions) -> ParsedInventory:
         warnings: list[str] = []
@@ -92,8 +95,9 @@ class Requirements:
             try:
                 requirement = Requirement(spec)
             except InvalidRequirement as exc:
+                reason = str(exc).splitlines()[0]  # packaging adds a caret diagram on later lines
                 raise InputError(
-                    source, f"not a requirement ({exc}); expected 'name==version'", where
+                    source, f"not a requirement ({reason}); expected 'name==version'", where
                 ) from None
             version = exact_pin(requirement)
             # Unpinned ones keep a version-less purl: the ecosystem is known even if the version is not.
