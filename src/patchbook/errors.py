@@ -11,6 +11,7 @@ class PatchbookError(Exception):
     """Base of every error patchbook raises on purpose."""
 
     exit_code = 2
+    one_line = True  # the CLI folds the message onto one line; a list of problems sets this False
 
 
 class InputError(PatchbookError):

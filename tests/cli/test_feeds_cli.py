@@ -84,7 +84,7 @@ def test_missing_path_and_unreachable_database(run: Run, tmp_path: Path) -> None
     dead = run("feeds", "status", env={"PATCHBOOK_DATABASE_URL": "postgresql://nobody@127.0.0.1:9/none"})
     assert dead.returncode == 2
     assert dead.stderr.startswith(
-        "patchbook: error: cannot reach the database at postgresql+psycopg://nobody@127.0.0.1:9/none"
+        "patchbook: error: cannot reach the database at postgresql://nobody@127.0.0.1:9/none"
     )
     assert len(dead.stderr.strip().splitlines()) == 1
 

@@ -77,7 +77,7 @@ _DELETE = object()
         ),
         (
             ["affected", 1, "ranges", 0, "events", 1],
-            {"fixed": "not a version!"},
+            {"fixed": "x:1.0"},
             "not a valid Debian version",
         ),
         (["affected", 0, "ranges", 0], {"type": "GIT", "events": [{"introduced": "abc"}]}, "needs 'repo'"),
@@ -91,15 +91,15 @@ def test_invalid_records_name_the_reason(path: list[Any], value: Any, reason: st
         assert info.value.record_id == "GHSA-aaaa-bbbb-cccc"
 
 
-def test_unparsable_semver_event_is_invalid() -> None:
+def test_unparsable_ecosystem_event_is_invalid() -> None:
     record = _broken(
         ["affected", 0],
         {
-            "package": {"ecosystem": "npm", "name": "x"},
-            "ranges": [{"type": "SEMVER", "events": [{"introduced": "a.b"}]}],
+            "package": {"ecosystem": "RubyGems", "name": "x"},
+            "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0 beta"}]}],
         },
     )
-    with pytest.raises(InvalidRecord, match="not a valid"):
+    with pytest.raises(InvalidRecord, match="'1.0 beta' is not a valid RubyGems version"):
         parse_record(record)
 
 

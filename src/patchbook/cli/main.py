@@ -40,9 +40,13 @@ def _root(
 def _register() -> None:
     # Imported here so that `patchbook --help` lists every noun and each module stays independent.
     from patchbook.cli import db, demo, feeds
+    from patchbook.cli import flow as flow_cli
+    from patchbook.cli import simulate as simulate_cli
 
     app.add_typer(db.app, name="db")
     app.add_typer(feeds.app, name="feeds")
+    app.add_typer(flow_cli.app, name="flow")
+    app.add_typer(simulate_cli.app, name="simulate")
     app.command(name="demo")(demo.demo)
 
 
@@ -50,26 +54,17 @@ _register()
 
 
 def main() -> None:
+    # Typer's standalone mode prints usage errors and exits 2 itself; errors patchbook raises on
+    # purpose become one line on stderr with their exit code, never a traceback.
     try:
-        app(standalone_mode=False)
+        app()
     except PatchbookError as exc:
-        print(f"patchbook: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split("\n", 1)[0].split()) if exc.one_line else str(exc)
+        print(f"patchbook: error: {message}", file=sys.stderr)
         sys.exit(exc.exit_code)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        print("patchbook: aborted", file=sys.stderr)
-        sys.exit(130)
     except KeyboardInterrupt:
         print("patchbook: interrupted; nothing half-written was kept", file=sys.stderr)
         sys.exit(130)
-    except Exception as exc:  # click usage errors arrive here in non-standalone mode
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.UsageError) else exc.exit_code)
-        raise
 
 
 if __name__ == "__main__":

@@ -59,6 +59,8 @@ class ImportReport:
 class InvalidRecords(PatchbookError):
     """Strict import met records that do not validate: nothing was written."""
 
+    one_line = False  # a summary line, then one line per invalid record
+
     def __init__(self, skips: Sequence[repo.Skip]) -> None:
         self.skips = list(skips)
         shown = [f"{s.location}: {s.record_id or '<no id>'}: {s.reason}" for s in skips[:MAX_SKIPS_SHOWN]]
@@ -91,7 +93,9 @@ def _detect(path: Path) -> str:
         return "osv-zip"
     with path.open("rb") as fh:
         head = fh.read(4096)
-    if b'"catalogVersion"' in head or b"catalogVersion" in head:
+    if head.startswith(b"PK\x03\x04"):
+        return "osv-zip"  # is_zipfile() said no, so zip_members() reports it as damaged
+    if b"catalogVersion" in head:
         return "kev"
     return "osv-file"
 
@@ -137,14 +141,13 @@ def _import_osv(
     )
     report = ImportReport("osv", source, import_id, repo.ImportCounts())
     seen: dict[str, datetime] = {}  # ids already taken in this import (a tree may hold duplicates)
-    identifier_sets: list[tuple[str, ...]] = []
     max_modified: datetime | None = None
     batch: list[repo.StoredAdvisory] = []
 
     def flush() -> None:
         nonlocal batch
         if batch:
-            _write_batch(conn, batch, import_id, report.counts, identifier_sets)
+            report.alias_groups_merged += _write_batch(conn, batch, import_id, report.counts)
             batch = []
 
     for raw in _osv_records(path, kind, progress):
@@ -169,7 +172,6 @@ def _import_osv(
     if report.skips and strict:
         raise InvalidRecords(report.skips)
     report.counts.skipped = len(report.skips)
-    report.alias_groups_merged = len(repo.merge_alias_groups(conn, identifier_sets).renamed)
     report.upstream_marker = max_modified.isoformat() if max_modified else None
     repo.finish_import(conn, import_id, report.counts, report.upstream_marker, report.skips)
     return report
@@ -180,8 +182,9 @@ def _write_batch(
     batch: list[repo.StoredAdvisory],
     import_id: int,
     counts: repo.ImportCounts,
-    identifier_sets: list[tuple[str, ...]],
-) -> None:
+) -> int:
+    """Write one batch: new records inserted, newer ones updated, alias groups merged first so every
+    row is written with its final group key. Returns how many groups were renamed."""
     stored = repo.stored_versions(conn, [item.advisory.id for item in batch])
     inserts: list[repo.StoredAdvisory] = []
     updates: list[repo.StoredAdvisory] = []
@@ -193,12 +196,12 @@ def _write_batch(
             updates.append(item)
         else:
             counts.unchanged += 1
-            continue
-        identifier_sets.append(item.advisory.identifiers)
-    repo.insert_advisories(conn, inserts, import_id)
-    repo.update_advisories(conn, updates, import_id)
+    merge = repo.merge_alias_groups(conn, [item.advisory.identifiers for item in (*inserts, *updates)])
+    repo.insert_advisories(conn, inserts, import_id, merge.keys)
+    repo.update_advisories(conn, updates, import_id, merge.keys)
     counts.inserted += len(inserts)
     counts.updated += len(updates)
+    return len(merge.renamed)
 
 
 # --- KEV ------------------------------------------------------------------------------------------

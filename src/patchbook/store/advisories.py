@@ -174,24 +174,37 @@ def _affected_rows(advisory_id: str, packages: Iterable[AffectedPackage]) -> lis
     ]
 
 
-def insert_advisories(conn: Connection, items: Sequence[StoredAdvisory], import_id: int) -> None:
+def insert_advisories(
+    conn: Connection, items: Sequence[StoredAdvisory], import_id: int, groups: dict[str, str]
+) -> None:
+    """Insert new advisories; ``groups`` (from :func:`merge_alias_groups`) gives each its group key."""
     if not items:
         return
-    # A new advisory starts in a group keyed by its own id; merge_alias_groups() settles it.
     conn.execute(
         sa.insert(advisories),
-        [{"id": i.advisory.id, "alias_group": i.advisory.id, **_advisory_row(i, import_id)} for i in items],
+        [
+            {"id": i.advisory.id, "alias_group": groups[i.advisory.id], **_advisory_row(i, import_id)}
+            for i in items
+        ],
     )
     rows = [row for i in items for row in _affected_rows(i.advisory.id, i.advisory.affected)]
     if rows:
         conn.execute(sa.insert(affected_packages), rows)
 
 
-def update_advisories(conn: Connection, items: Sequence[StoredAdvisory], import_id: int) -> None:
+def update_advisories(
+    conn: Connection, items: Sequence[StoredAdvisory], import_id: int, groups: dict[str, str]
+) -> None:
     if not items:
         return
     stmt = sa.update(advisories).where(advisories.c.id == sa.bindparam("b_id"))
-    conn.execute(stmt, [{"b_id": i.advisory.id, **_advisory_row(i, import_id)} for i in items])
+    conn.execute(
+        stmt,
+        [
+            {"b_id": i.advisory.id, "alias_group": groups[i.advisory.id], **_advisory_row(i, import_id)}
+            for i in items
+        ],
+    )
     ids = [i.advisory.id for i in items]
     for part in chunks(ids):
         conn.execute(sa.delete(affected_packages).where(affected_packages.c.advisory_id.in_(part)))
@@ -240,6 +253,7 @@ class AliasMerge:
     """What merging did: group keys that were renamed (old -> new), for whatever references them."""
 
     renamed: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # every identifier touched -> its group key
     groups_touched: int = 0
 
 
@@ -275,6 +289,7 @@ def merge_alias_groups(conn: Connection, identifier_sets: Sequence[Sequence[str]
     for members in uf.groups().values():
         key = group_key(members)
         for identifier in members:
+            merge.keys[identifier] = key
             old = current.get(identifier)
             if old != key:
                 changes.append({"identifier": identifier, "alias_group": key})
@@ -291,7 +306,8 @@ def merge_alias_groups(conn: Connection, identifier_sets: Sequence[Sequence[str]
                 sa.update(alias_members).where(alias_members.c.identifier == sa.bindparam("b_identifier")),
                 [{"b_identifier": c["identifier"], "alias_group": c["alias_group"]} for c in known],
             )
-        # Advisories carry their group key; only those whose id changed group are rewritten.
+        # Stored advisories carry their group key; those whose id changed group are rewritten (rows
+        # this import is about to write get theirs from ``keys``).
         conn.execute(
             sa.update(advisories).where(advisories.c.id == sa.bindparam("b_id")),
             [{"b_id": c["identifier"], "alias_group": c["alias_group"]} for c in changes],
