@@ -1,0 +1,139 @@
+"""The judge on synthetic samples with known answers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from hdrh.histogram import HdrHistogram
+
+from patchbook.model.simulation import CriticalCheck, Direction, MetricConfig, MetricLabel, Verdict
+from patchbook.simulate.judge import classify_metric, judge, mann_whitney_ci, score_metrics
+
+LAT = MetricConfig("latency_p99", "latency", Direction.INCREASE, allowed_increase=1.10)
+TPUT = MetricConfig("throughput", "throughput", Direction.DECREASE, allowed_decrease=0.90)
+
+
+def test_identical_samples_pass() -> None:
+    s = [100.0, 101.0, 99.0, 102.0, 98.0]
+    r = classify_metric(LAT, s, list(s))
+    assert r.label is MetricLabel.PASS and r.ratio == 1.0
+
+
+def test_constant_equal_samples_pass() -> None:
+    assert classify_metric(LAT, [5.0] * 8, [5.0] * 8).label is MetricLabel.PASS
+
+
+def test_shift_up_is_high_with_hl_estimate_of_the_shift() -> None:
+    rng = np.random.default_rng(1)
+    base = rng.normal(100, 5, 30)
+    r = classify_metric(LAT, base.tolist(), (base + 30).tolist())
+    assert r.label is MetricLabel.HIGH
+    assert r.hl_estimate == pytest.approx(30, abs=0.01)
+    assert r.ci_lower > 0 and r.ci_upper > r.ci_lower
+
+
+def test_shift_down_is_low_only_when_direction_allows() -> None:
+    rng = np.random.default_rng(2)
+    base = rng.normal(1000, 20, 30)
+    low = (base * 0.5).tolist()
+    assert classify_metric(TPUT, base.tolist(), low).label is MetricLabel.LOW
+    # latency going down is an improvement: direction "increase" never fails on it
+    assert classify_metric(LAT, base.tolist(), low).label is MetricLabel.PASS
+
+
+def test_detectable_but_allowed_change_passes() -> None:
+    rng = np.random.default_rng(3)
+    base = rng.normal(100, 1, 40)
+    r = classify_metric(LAT, base.tolist(), (base * 1.05).tolist())  # significant, but only +5 %
+    assert r.ci_lower > 0
+    assert r.label is MetricLabel.PASS
+
+
+def test_hodges_lehmann_is_median_of_pairwise_differences() -> None:
+    rng = np.random.default_rng(4)
+    x, y = rng.exponential(10, 25), rng.exponential(12, 20)
+    _, _, est = mann_whitney_ci(x, y)
+    exact = float(np.median(np.subtract.outer(x, y)))
+    assert est == pytest.approx(exact, abs=0.35)
+
+
+def test_ci_covers_zero_for_same_distribution_and_is_symmetric_for_identical() -> None:
+    lo, hi, est = mann_whitney_ci([1.0, 2.0, 3.0, 4.0, 5.0], [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert lo < 0 < hi and est == pytest.approx(0, abs=1e-6) and lo == pytest.approx(-hi, abs=1e-3)
+
+
+def test_no_data() -> None:
+    assert classify_metric(LAT, [], [1.0]).label is MetricLabel.NODATA
+    cfg = MetricConfig("x", "g", must_have_data=True)
+    assert classify_metric(cfg, [math.nan], [1.0]).label is MetricLabel.NODATA_FAIL
+
+
+def test_weighted_sum_score() -> None:
+    base = [10.0, 11, 12, 10, 11, 12, 10, 11]
+    high = [30.0, 31, 32, 30, 31, 32, 30, 31]
+    configs = [LAT, MetricConfig("latency_p50", "latency"), TPUT]
+    results = [classify_metric(configs[0], base, high), classify_metric(configs[1], base, base),
+               classify_metric(configs[2], base, base)]
+    score, groups = score_metrics(results, {"latency": 60, "throughput": 40})
+    assert groups == {"latency": 50.0, "throughput": 100.0}
+    assert score == 70.0  # 50 * 0.6 + 100 * 0.4
+    # a group without a weight shares what is left
+    score2, _ = score_metrics(results, {"latency": 60})
+    assert score2 == 70.0
+
+
+def test_verdicts() -> None:
+    base = {"latency_p99": [10.0, 11, 12, 10, 11, 12, 10, 11]}
+    assert judge([LAT], base, base).verdict is Verdict.PROMOTE
+    worse = {"latency_p99": [30.0, 31, 32, 30, 31, 32, 30, 31]}
+    j = judge([LAT, MetricConfig("latency_p50", "latency")], {**base, "latency_p50": base["latency_p99"]},
+              {**worse, "latency_p50": base["latency_p99"]}, group_weights={"latency": 100})
+    assert j.score == 50.0 and j.verdict is Verdict.ROLLBACK
+    j = judge([LAT], base, base, pass_threshold=95, marginal_threshold=40,
+              checks=[CriticalCheck("no output regressions", False, "x", critical=False)])
+    assert j.verdict is Verdict.HOLD and j.score == 100.0
+
+
+def test_hold_between_marginal_and_pass() -> None:
+    cfgs = [MetricConfig(f"m{i}", "latency") for i in range(5)]
+    base = {c.name: [10.0, 11, 12, 10, 11, 12, 10, 11] for c in cfgs}
+    cand = dict(base, m0=[30.0, 31, 32, 30, 31, 32, 30, 31])
+    j = judge(cfgs, base, cand, group_weights={"latency": 100})
+    assert j.score == 80.0 and j.verdict is Verdict.HOLD
+
+
+def test_critical_check_forces_zero_and_rollback() -> None:
+    base = {"latency_p99": [10.0, 11, 12]}
+    j = judge([LAT], base, base, checks=[CriticalCheck("fills identical", False, "fills[].price: 3")])
+    assert j.score == 0.0 and j.verdict is Verdict.ROLLBACK
+    assert any("fills identical" in r for r in j.reasons)
+
+
+def test_critical_metric_forces_zero() -> None:
+    cfg = MetricConfig("errors", "errors", critical=True, allowed_increase=1.0)
+    j = judge([cfg], {"errors": [0.0, 0, 0, 0, 0, 0]}, {"errors": [5.0, 6, 5, 7, 6, 5]})
+    assert j.metrics[0].label is MetricLabel.HIGH and j.metrics[0].critical
+    assert j.score == 0.0 and j.verdict is Verdict.ROLLBACK
+
+
+def test_mostly_nodata_scores_zero() -> None:
+    cfgs = [MetricConfig("a", "g"), MetricConfig("b", "g")]
+    j = judge(cfgs, {"a": [1.0, 2.0]}, {"a": [1.0, 2.0]})
+    assert j.score == 0.0
+
+
+def test_coordinated_omission_worked_example() -> None:
+    """simulation.md §5.1: 1000 x 100 µs on a 1 ms schedule plus one 50 ms stall."""
+    plain = HdrHistogram(1, 3_600_000_000, 3)
+    corrected = HdrHistogram(1, 3_600_000_000, 3)
+    for _ in range(1000):
+        plain.record_value(100)
+        corrected.record_corrected_value(100, 1000)
+    plain.record_value(50_000)
+    corrected.record_corrected_value(50_000, 1000)
+    assert plain.get_value_at_percentile(99) == 100 and plain.get_value_at_percentile(99.9) == 100
+    assert corrected.get_total_count() == 1050
+    assert corrected.get_value_at_percentile(99) == pytest.approx(40_000, rel=0.01)
+    assert corrected.get_value_at_percentile(99.9) == pytest.approx(49_000, rel=0.01)
