@@ -12,12 +12,11 @@ import yaml
 from patchbook.versions import affected, fixed_for, range_contains
 from patchbook.versions.osv import ecosystem_matches
 
-
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _load(path: Path) -> dict[str, Any]:
-    data: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)  # noqa: S506
+    data: dict[str, Any] = yaml.load(path.read_text(encoding="utf-8"), Loader=_LOADER)
     return data
 
 

@@ -94,16 +94,13 @@ def php_compare(v1: str, v2: str) -> int:
         if more2:
             p2 = e2 + 1
     if result == 0:
+        # one side has parts left: a number there wins outright, anything else is weighed against "#"
         if more1:
-            if p1 < len(c1) and _is_digit(c1[p1]):
-                result = 1
-            else:
-                result = php_compare(c1[p1:], _NUMBER_FORM)
+            digit = p1 < len(c1) and _is_digit(c1[p1])
+            result = 1 if digit else php_compare(c1[p1:], _NUMBER_FORM)
         elif more2:
-            if p2 < len(c2) and _is_digit(c2[p2]):
-                result = -1
-            else:
-                result = php_compare(_NUMBER_FORM, c2[p2:])
+            digit = p2 < len(c2) and _is_digit(c2[p2])
+            result = -1 if digit else php_compare(_NUMBER_FORM, c2[p2:])
     return result
 
 

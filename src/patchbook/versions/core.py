@@ -75,9 +75,5 @@ def compare(ecosystem: str, a: str, b: str) -> int:
     return 0
 
 
-def normalise_go(version: str) -> str:
-    """OSV Go versions carry no leading "v"; module versions do. The SemVer key ignores it either way."""
-    return version[1:] if version.startswith("v") else version
-
 
 __all__ = ["base_ecosystem", "compare", "sort_key"]

@@ -1,4 +1,4 @@
-"""RPM ordering (Red Hat, Rocky, AlmaLinux, SUSE, openSUSE, Mageia, ...): rpmvercmp on epoch, version, release.
+"""RPM ordering (Red Hat, Rocky, AlmaLinux, SUSE, openSUSE, Mageia, ...): rpmvercmp on E:V-R.
 
 rpmvercmp walks both strings: characters other than ASCII letters, digits, "~" and "^" only separate;
 "~" sorts below everything (even the end), "^" above the end but below any further segment; a digit
