@@ -99,7 +99,7 @@ def test_unparsable_ecosystem_event_is_invalid() -> None:
             "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "1.0 beta"}]}],
         },
     )
-    with pytest.raises(InvalidRecord, match="'1.0 beta' is not a valid RubyGems version"):
+    with pytest.raises(InvalidRecord, match=r"'1\.0 beta' is not a valid RubyGems version"):
         parse_record(record)
 
 

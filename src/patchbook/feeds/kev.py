@@ -33,17 +33,9 @@ def parse_catalog(source: str, document: Any) -> KevCatalog:
     entries: list[KevEntry] = []
     seen: set[str] = set()
     for i, item in enumerate(items):
-        where = f"vulnerabilities[{i}]"
-        try:
-            entry = _entry(item)
-        except (KeyError, TypeError, ValueError) as exc:
-            detail = f"missing field {exc}" if isinstance(exc, KeyError) else str(exc)
-            cve = item.get("cveID") if isinstance(item, dict) else None
-            raise InputError(
-                source, f"bad KEV entry {cve or ''}: {detail}".replace("  ", " "), where
-            ) from None
+        entry = _entry(source, f"vulnerabilities[{i}]", item)
         if entry.cve_id in seen:
-            raise InputError(source, f"{entry.cve_id} is listed twice", where)
+            raise InputError(source, f"{entry.cve_id} is listed twice", f"vulnerabilities[{i}]")
         seen.add(entry.cve_id)
         entries.append(entry)
     return KevCatalog(
@@ -53,24 +45,45 @@ def parse_catalog(source: str, document: Any) -> KevCatalog:
     )
 
 
-def _entry(item: Any) -> KevEntry:
+def _entry(source: str, where: str, item: Any) -> KevEntry:
     if not isinstance(item, dict):
-        raise TypeError("expected an object")
-    cve = item["cveID"]
+        raise InputError(source, "expected an object", where)
+
+    def text(field: str, required: bool = True) -> str:
+        value = item.get(field)
+        if value is None and not required:
+            return ""
+        if not isinstance(value, str) or (required and not value):
+            raise InputError(source, f"expected a non-empty string {field!r}", f"{where}.{field}")
+        return value
+
+    def day(field: str, required: bool) -> date | None:
+        value = item.get(field)
+        if not value and not required:
+            return None
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            raise InputError(
+                source, f"expected a YYYY-MM-DD date, got {value!r}", f"{where}.{field}"
+            ) from None
+
+    cve = item.get("cveID")
     if not isinstance(cve, str) or not _CVE.match(cve):
-        raise ValueError(f"cveID {cve!r} is not a CVE id")
-    due = item.get("dueDate")
+        raise InputError(source, f"expected cveID like CVE-YYYY-NNNN, got {cve!r}", f"{where}.cveID")
+    added = day("dateAdded", True)
+    assert added is not None
     cwes = item.get("cwes") or []
     return KevEntry(
         cve_id=cve,
-        vendor=str(item["vendorProject"]),
-        product=str(item["product"]),
-        name=str(item["vulnerabilityName"]),
-        date_added=date.fromisoformat(item["dateAdded"]),
-        due_date=date.fromisoformat(due) if due else None,
-        known_ransomware=str(item.get("knownRansomwareCampaignUse", "Unknown")).lower() == "known",
-        short_description=str(item.get("shortDescription", "")),
-        required_action=str(item.get("requiredAction", "")),
-        notes=str(item.get("notes", "")),
+        vendor=text("vendorProject"),
+        product=text("product"),
+        name=text("vulnerabilityName"),
+        date_added=added,
+        due_date=day("dueDate", False),
+        known_ransomware=item.get("knownRansomwareCampaignUse") == "Known",
+        short_description=text("shortDescription", False),
+        required_action=text("requiredAction", False),
+        notes=text("notes", False),
         cwes=tuple(str(c) for c in cwes),
     )

@@ -11,7 +11,7 @@ from patchbook.risk.cvss import best_severity, cvss_score, cvss_version, severit
 from patchbook.risk.epss import load_epss, parse_epss, parse_epss_text
 from patchbook.risk.explain import explain, why
 from patchbook.risk.exploitation import exploitation_state
-from patchbook.risk.kev import KevIndex, parse_kev_catalog
+from patchbook.risk.kev import KevIndex
 from patchbook.risk.priority import Overrides, prioritise, rank_key, rescore_epss
 from patchbook.risk.sla import DEFAULT_POLICY, SlaPolicy, due_date, load_sla_policy, parse_sla_policy
 from patchbook.risk.ssvc import cisa_coordinator, human_impact, mission_well_being, ssvc_deployer
@@ -35,7 +35,6 @@ __all__ = [
     "mission_well_being",
     "parse_epss",
     "parse_epss_text",
-    "parse_kev_catalog",
     "parse_sla_policy",
     "prioritise",
     "rank_key",

@@ -9,7 +9,7 @@ from patchbook.store.schema import feed_imports, metadata
 
 
 def import_sources(conn: Connection) -> list[str]:
-    return [r[0] for r in conn.execute(sa.select(sa.distinct(feed_imports.c.source)))]
+    return [r[0] for r in conn.execute(sa.select(feed_imports.c.source).distinct())]
 
 
 def wipe(conn: Connection) -> None:
