@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import typer
 from rich.table import Table
 
@@ -30,7 +32,7 @@ def demo(
                         "package": c.package,
                         "ecosystem": c.ecosystem,
                         "version": c.version,
-                        "advisories": [{"id": a, "alias_group": g, "summary": s} for a, g, s in c.advisories],
+                        "advisories": [asdict(h) for h in c.hits],
                     }
                     for c in result.checks
                 ],
@@ -42,13 +44,27 @@ def demo(
         c = r.counts
         what = f"KEV catalog {r.upstream_marker}" if r.kind == "kev" else "OSV advisories"
         console.print(f"imported {c.inserted + c.updated} {what} ({c.unchanged} unchanged)")
-    table = Table(title="What the demo venue runs, checked against the advisory snapshot")
-    for col in ("asset", "ecosystem", "package", "installed", "advisories (alias group)"):
-        table.add_column(col)
+    table = Table(title="Known vulnerabilities in what the demo venue runs", title_justify="left")
+    for col in ("asset", "package", "installed", "advisory", "vulnerability", "severity", "KEV", "fixed in"):
+        table.add_column(col, no_wrap=col in ("advisory", "vulnerability"))
+    clean = []
     for c in result.checks:
-        hits = "\n".join(f"[red]{a}[/] ({g}): {s}" for a, g, s in c.advisories) or "[green]none known"
-        table.add_row(c.asset, c.ecosystem, c.package, c.version, hits)
+        if not c.hits:
+            clean.append(f"{c.package} {c.version}")
+        for h in c.hits:
+            table.add_row(
+                c.asset,
+                c.package.rsplit(":", 1)[-1],
+                c.version,
+                "\n".join(h.advisory_ids),
+                h.alias_group,
+                h.severity,
+                "[bold red]yes[/]" if h.in_kev else "",
+                ", ".join(h.fixed_in) or "no fix",
+            )
     console.print(table)
+    if clean:
+        console.print(f"[green]no known advisory[/] for {', '.join(clean)}")
     console.print(
         f"store: {store.display_url}\nnext: `patchbook feeds status`, "
         "`patchbook feeds import PATH` (an OSV tree, all.zip or the KEV JSON), `patchbook feeds sync`"
