@@ -1,12 +1,13 @@
-"""``patchbook db``: the store's schema and where it lives."""
+"""``patchbook db``: the store's schema and where it lives.
+
+Store modules are imported inside the commands: `patchbook --help` should not pay for SQLAlchemy.
+"""
 
 from __future__ import annotations
 
 import typer
 
 from patchbook.cli.output import console, print_json
-from patchbook.store import migrate as migrations
-from patchbook.store import open_store
 
 app = typer.Typer(help="The store: schema migrations and location.", no_args_is_help=True)
 
@@ -14,6 +15,9 @@ app = typer.Typer(help="The store: schema migrations and location.", no_args_is_
 @app.command()
 def upgrade(json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
     """Migrate the store (SQLite file or PATCHBOOK_DATABASE_URL) to this version's schema."""
+    from patchbook.store import migrate as migrations
+    from patchbook.store import open_store
+
     store = open_store(migrate=False, check=False)
     before, after = migrations.upgrade(store)
     if json:
@@ -27,6 +31,9 @@ def upgrade(json: bool = typer.Option(False, "--json", help="Print the result as
 @app.command()
 def status(json: bool = typer.Option(False, "--json", help="Print the result as JSON.")) -> None:
     """Show which database is in use and its schema revision."""
+    from patchbook.store import migrate as migrations
+    from patchbook.store import open_store
+
     store = open_store(migrate=False, check=False)
     current, head = migrations.current_revision(store), migrations.head_revision()
     data = {"database": store.display_url, "backend": store.backend, "revision": current, "head": head}

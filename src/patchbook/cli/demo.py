@@ -8,8 +8,6 @@ import typer
 from rich.table import Table
 
 from patchbook.cli.output import RichProgress, console, print_json
-from patchbook.service import demo as demo_service
-from patchbook.store import open_store
 
 
 def demo(
@@ -19,6 +17,9 @@ def demo(
     json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Build the demo venue under $PATCHBOOK_HOME (replacing an earlier demo) and summarise it."""
+    from patchbook.service import demo as demo_service
+    from patchbook.store import open_store
+
     store = open_store()
     result = demo_service.build(store, force=force, progress=RichProgress())
     if json:
@@ -41,21 +42,20 @@ def demo(
         return
     console.rule("[bold]patchbook demo: a crypto-options venue")
     for r in result.reports:
-        c = r.counts
         what = f"KEV catalog {r.upstream_marker}" if r.kind == "kev" else "OSV advisories"
-        console.print(f"imported {c.inserted + c.updated} {what} ({c.unchanged} unchanged)")
+        console.print(f"imported {r.counts.inserted + r.counts.updated} {what}")
     table = Table(title="Known vulnerabilities in what the demo venue runs", title_justify="left")
     for col in ("asset", "package", "installed", "advisory", "vulnerability", "severity", "KEV", "fixed in"):
         table.add_column(col, no_wrap=col in ("advisory", "vulnerability"))
     clean = []
-    for c in result.checks:
-        if not c.hits:
-            clean.append(f"{c.package} {c.version}")
-        for h in c.hits:
+    for check in result.checks:
+        if not check.hits:
+            clean.append(f"{check.package} {check.version}")
+        for h in check.hits:
             table.add_row(
-                c.asset,
-                c.package.rsplit(":", 1)[-1],
-                c.version,
+                check.asset,
+                check.package.rsplit(":", 1)[-1],
+                check.version,
                 "\n".join(h.advisory_ids),
                 h.alias_group,
                 h.severity,

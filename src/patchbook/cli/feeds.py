@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from patchbook.cli.output import RichProgress, console, err_console, print_json
 from patchbook.feeds import sync as remote
-from patchbook.service import feeds as service
-from patchbook.store import open_store
-from patchbook.store.advisories import feed_status
+
+if TYPE_CHECKING:
+    from patchbook.service.feeds import ImportReport
 
 app = typer.Typer(help="Advisory feeds: OSV, GHSA, PyPA, CISA KEV.", no_args_is_help=True)
 
 JSON_OPT = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
-def _print_reports(reports: list[service.ImportReport]) -> None:
+def _print_reports(reports: list[ImportReport]) -> None:
+    from patchbook.service.feeds import MAX_SKIPS_SHOWN
+
     table = Table(title="Feed import", show_lines=False)
     for col in ("source", "kind", "records", "new", "updated", "unchanged", "removed", "skipped"):
         table.add_column(col, justify="left" if col in ("source", "kind") else "right")
@@ -31,13 +34,13 @@ def _print_reports(reports: list[service.ImportReport]) -> None:
         )
     console.print(table)
     for r in reports:
-        for skip in r.skips[: service.MAX_SKIPS_SHOWN]:
+        for skip in r.skips[:MAX_SKIPS_SHOWN]:
             err_console.print(
                 f"[yellow]skipped[/] {skip.location}: {skip.record_id or '<no id>'}: {skip.reason}"
             )
-        if len(r.skips) > service.MAX_SKIPS_SHOWN:
+        if len(r.skips) > MAX_SKIPS_SHOWN:
             err_console.print(
-                f"[yellow]... {len(r.skips) - service.MAX_SKIPS_SHOWN} more; see `patchbook feeds status`"
+                f"[yellow]... {len(r.skips) - MAX_SKIPS_SHOWN} more; see `patchbook feeds status`"
             )
 
 
@@ -57,6 +60,9 @@ def import_(
 
     Re-importing is idempotent; a stored record is replaced only by one with a newer `modified`.
     """
+    from patchbook.service import feeds as service
+    from patchbook.store import open_store
+
     store = open_store()
     reports = service.import_paths(store, paths, strict=not skip_invalid, progress=RichProgress())
     if json:
@@ -83,6 +89,9 @@ def sync(
     json: bool = JSON_OPT,
 ) -> None:
     """Download the OSV per-ecosystem zips and the KEV catalog, and import what changed."""
+    from patchbook.service import feeds as service
+    from patchbook.store import open_store
+
     store = open_store()
     result = service.sync(
         store,
@@ -106,6 +115,9 @@ def sync(
 @app.command()
 def status(json: bool = JSON_OPT) -> None:
     """Records per ecosystem and source, alias groups, KEV entries, and the last imports."""
+    from patchbook.store import open_store
+    from patchbook.store.advisories import feed_status
+
     store = open_store()
     with store.engine.connect() as conn:
         st = feed_status(conn)
