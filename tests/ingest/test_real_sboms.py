@@ -275,3 +275,16 @@ def test_detect_from_content_not_name(name: str, tmp_path: Path, shared_data: Pa
     renamed.write_bytes(source.read_bytes())
     expected = CYCLONEDX[name][0] if name in CYCLONEDX else SPDX_FILES[name][0]
     assert detect(renamed) == expected
+
+
+def test_sorted_key_spdx_json_is_detected_beyond_the_head(tmp_path: Path, shared_data: Path) -> None:
+    import orjson
+
+    doc = orjson.loads((SPDX / "spdx-spec" / "SPDXJSONExample-v2.3.spdx.json").read_bytes())
+    # Pad the packages so "spdxVersion", sorted last, lies far beyond the 64 KiB the sniffers see.
+    doc["packages"][0]["comment"] = "x" * 100_000
+    path = tmp_path / "sorted.json"
+    path.write_bytes(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS))
+    assert path.read_bytes().index(b'"spdxVersion"') > 64 * 1024
+    assert detect(path) == "spdx-json"
+    assert len(_parse(path).components) == 4

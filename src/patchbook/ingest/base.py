@@ -35,6 +35,9 @@ class InventoryParser(Protocol):
         """Whether ``head`` (the first bytes of the file, BOM stripped) looks like this format."""
         ...
 
+    # A JSON parser may also define ``sniff_json(doc: object) -> bool``: asked with the decoded document
+    # when no sniffer recognised the head (the telling key lay beyond it).
+
     def parse(self, data: bytes, source: str, options: ParseOptions) -> ParsedInventory:
         """Parse the whole file; raise ``InputError`` naming ``source`` and the position on bad input."""
         ...

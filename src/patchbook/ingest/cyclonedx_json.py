@@ -20,6 +20,9 @@ class CycloneDxJson:
     def sniff(self, head: bytes) -> bool:
         return head.lstrip().startswith(b"{") and _BOM_FORMAT.search(head) is not None
 
+    def sniff_json(self, doc: object) -> bool:
+        return isinstance(doc, dict) and doc.get("bomFormat") == "CycloneDX"
+
     def parse(self, data: bytes, source: str, options: ParseOptions) -> ParsedInventory:
         doc = load_json(data, source, "a CycloneDX JSON document")
         if not isinstance(doc, dict) or doc.get("bomFormat") != "CycloneDX":

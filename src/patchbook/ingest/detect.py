@@ -3,8 +3,9 @@
 Order of checks: the file exists and is a regular file; its size is within the limit (checked with
 ``stat`` before a byte is read, so a 2 GB file costs nothing); it is not empty; it is text (no UTF-16/32
 byte-order mark, no NUL bytes, UTF-8 in its first bytes). Then each registered parser's sniffer is asked
-in registration order; the first that recognises the head parses the file. If none does, the error lists
-every format tried, and for JSON input first says whether the JSON itself is malformed.
+in registration order; the first that recognises the head parses the file. JSON that no sniffer
+recognises from its head is decoded once and offered to the parsers that have a ``sniff_json``. If none
+takes it, the error lists every format tried (for JSON, after saying whether the JSON is malformed).
 """
 
 from __future__ import annotations
@@ -123,6 +124,12 @@ def detect_parser(data: bytes, source: str) -> InventoryParser:
     start = head.lstrip()[:1]
     if start in (b"{", b"["):
         doc = load_json(data, source, "a JSON SBOM or lock file")
+        # The telling key may lie beyond the head (sorted keys put "spdxVersion" after "packages"):
+        # ask the JSON parsers about the decoded document before giving up.
+        for parser in registered():
+            sniff_json = getattr(parser, "sniff_json", None)
+            if sniff_json is not None and sniff_json(doc):
+                return parser
         shape = (
             f"an object with keys {sorted(doc)[:8]}" if isinstance(doc, dict) else f"a {type(doc).__name__}"
         )

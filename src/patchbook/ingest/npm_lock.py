@@ -67,6 +67,9 @@ class NpmLock:
     def sniff(self, head: bytes) -> bool:
         return head.lstrip().startswith(b"{") and _SNIFF.search(head) is not None
 
+    def sniff_json(self, doc: object) -> bool:
+        return isinstance(doc, dict) and "lockfileVersion" in doc
+
     def parse(self, data: bytes, source: str, options: ParseOptions) -> ParsedInventory:
         doc = load_json(data, source, "a package-lock.json")
         if not isinstance(doc, dict):

@@ -20,6 +20,9 @@ class SpdxJson:
     def sniff(self, head: bytes) -> bool:
         return head.lstrip().startswith(b"{") and _VERSION_KEY.search(head) is not None
 
+    def sniff_json(self, doc: object) -> bool:
+        return isinstance(doc, dict) and isinstance(doc.get("spdxVersion"), str)
+
     def parse(self, data: bytes, source: str, options: ParseOptions) -> ParsedInventory:
         raw = load_json(data, source, "an SPDX JSON document")
         if not isinstance(raw, dict):
