@@ -61,47 +61,81 @@ def _special(a: str, b: str) -> int:
     return sign(_form(a) - _form(b))
 
 
-def php_compare(v1: str, v2: str) -> int:
-    if not v1 or not v2:
-        if not v1 and not v2:
-            return 0
-        return 1 if v1 else -1
-    c1 = v1 if v1[0] == "#" else canonicalise(v1)
-    c2 = v2 if v2[0] == "#" else canonicalise(v2)
-    p1 = p2 = 0
-    more1 = more2 = True  # PHP's n1/n2: was there a "." after the last part read?
-    result = 0
-    while p1 < len(c1) and p2 < len(c2) and more1 and more2:
-        e1 = c1.find(".", p1)
-        e2 = c2.find(".", p2)
-        t1 = c1[p1:] if e1 < 0 else c1[p1:e1]
-        t2 = c2[p2:] if e2 < 0 else c2[p2:e2]
-        more1, more2 = e1 >= 0, e2 >= 0
-        d1 = bool(t1) and _is_digit(t1[0])
-        d2 = bool(t2) and _is_digit(t2[0])
-        if d1 and d2:
-            result = sign(_leading_int(t1) - _leading_int(t2))
-        elif not d1 and not d2:
-            result = _special(t1, t2)
-        elif d1:
-            result = _special(_NUMBER_FORM, t2)
+# A part of a canonical version: (is a number, number or special-form order, is empty text).
+Part = tuple[bool, int, bool]
+_NUMBER_PARTS: tuple[Part, ...] = ((False, 4, False),)  # PHP's "#N#" placeholder
+
+
+def parts(version: str) -> tuple[Part, ...]:
+    """The "."-separated parts of the canonical form, classified once (empty version -> ())."""
+    if not version:
+        return ()
+    canon = version if version[0] == "#" else canonicalise(version)
+    out: list[Part] = []
+    for text in canon.split("."):
+        if text and _is_digit(text[0]):
+            out.append((True, _leading_int(text), False))
         else:
-            result = _special(t1, _NUMBER_FORM)
-        if result:
+            out.append((False, _form(text), not text))
+    return tuple(out)
+
+
+def php_compare(v1: str, v2: str) -> int:
+    """PHP version_compare(v1, v2) (plus the "#" difference documented above)."""
+    return compare_parts(parts(v1), parts(v2))
+
+
+def _part_cmp(x: Part, y: Part) -> int:
+    if x[0] and y[0]:
+        return sign(x[1] - y[1])
+    if x[0]:
+        return sign(4 - y[1])  # a number counts as the "#" form against a word
+    if y[0]:
+        return sign(x[1] - 4)
+    return sign(x[1] - y[1])
+
+
+def compare_parts(a: tuple[Part, ...], b: tuple[Part, ...]) -> int:
+    """PHP's walk over two part lists, including what it does with leftovers and empty parts."""
+    if not a or not b:
+        return _compare_empty(a, b)
+    last_a, last_b = len(a) - 1, len(b) - 1
+    i = 0
+    more_a = more_b = True
+    while True:
+        # PHP stops when a side points at the end of its string (an empty last part)
+        if (a[i][2] and i == last_a) or (b[i][2] and i == last_b):
+            rest_a, rest_b = a[i:], b[i:]
             break
-        if more1:
-            p1 = e1 + 1
-        if more2:
-            p2 = e2 + 1
-    if result == 0:
-        # one side has parts left: a number there wins outright, anything else is weighed against "#"
-        if more1:
-            digit = p1 < len(c1) and _is_digit(c1[p1])
-            result = 1 if digit else php_compare(c1[p1:], _NUMBER_FORM)
-        elif more2:
-            digit = p2 < len(c2) and _is_digit(c2[p2])
-            result = -1 if digit else php_compare(_NUMBER_FORM, c2[p2:])
-    return result
+        result = _part_cmp(a[i], b[i])
+        if result:
+            return result
+        more_a, more_b = i < last_a, i < last_b
+        if not (more_a and more_b):
+            rest_a, rest_b = a[i + 1 :], b[i + 1 :]
+            break
+        i += 1
+    # one side has parts left: a number there wins outright, anything else is weighed against "#"
+    if more_a:
+        if rest_a and rest_a[0][0]:
+            return 1
+        return compare_parts(_as_string_parts(rest_a), _NUMBER_PARTS)
+    if more_b:
+        if rest_b and rest_b[0][0]:
+            return -1
+        return compare_parts(_NUMBER_PARTS, _as_string_parts(rest_b))
+    return 0
+
+
+def _as_string_parts(rest: tuple[Part, ...]) -> tuple[Part, ...]:
+    # a leftover that is a single empty part is the empty string, which PHP orders first
+    return () if len(rest) == 1 and rest[0][2] else rest
+
+
+def _compare_empty(a: object, b: object) -> int:
+    if not a and not b:
+        return 0
+    return 1 if a else -1
 
 
 def _leading_int(t: str) -> int:
@@ -125,4 +159,5 @@ def key(version: str) -> CmpKey:
     v = strip_v(version.strip())
     if not v:
         raise InvalidVersion(f"empty Packagist version {version!r}")
-    return CmpKey(v, php_compare, _hash_basis(v))
+    # the key keeps the classified parts, so comparisons skip PHP's per-call canonicalisation
+    return CmpKey(parts(v), compare_parts, _hash_basis(v))

@@ -23,6 +23,7 @@ release of its ecosystem. Package names are compared after `normalise_name` for 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from .core import family, sort_key
@@ -76,26 +77,41 @@ def _ordering_ecosystem(range_type: str, ecosystem: str) -> str | None:
     return None  # GIT, or unknown types
 
 
-def _sorted_events(ordering: str, events: Iterable[Mapping[str, Any]]) -> list[tuple[str, str, Any]]:
-    """(kind, version, key) sorted by version; `introduced: "0"` first; unparseable events are dropped."""
-    zero: list[tuple[str, str, Any]] = []
-    rest: list[tuple[str, str, Any]] = []
+Walk = tuple[tuple[tuple[str, str, Any], ...], tuple[Any, ...]]
+
+
+def _event_tuple(events: Iterable[Mapping[str, Any]]) -> tuple[tuple[str, str], ...]:
+    out: list[tuple[str, str]] = []
     for event in events:
         for kind in _EVENT_KINDS:
             if kind in event:
-                value = str(event[kind])
-                if kind == "introduced" and value == "0":
-                    zero.append((kind, value, None))
-                elif kind == "limit" and value == "*":
-                    continue
-                else:
-                    try:
-                        rest.append((kind, value, sort_key(ordering, value)))
-                    except InvalidVersion:
-                        continue
+                out.append((kind, str(event[kind])))
                 break
-    rest.sort(key=lambda e: e[2])  # stable: ties keep the record's order
-    return zero + rest
+    return tuple(out)
+
+
+@lru_cache(maxsize=1 << 16)
+def _walk(ordering: str, events: tuple[tuple[str, str], ...]) -> Walk:
+    """Events sorted by version (`introduced: "0"` first) plus the limit keys; cached per range.
+
+    Events whose version the ecosystem cannot order are dropped; sorting is stable, so events with
+    equal versions keep the record's order.
+    """
+    zero: list[tuple[str, str, Any]] = []
+    rest: list[tuple[str, str, Any]] = []
+    for kind, value in events:
+        if kind == "introduced" and value == "0":
+            zero.append((kind, value, None))
+        elif kind == "limit" and value == "*":
+            continue
+        else:
+            try:
+                rest.append((kind, value, sort_key(ordering, value)))
+            except InvalidVersion:
+                continue
+    rest.sort(key=lambda e: e[2])
+    walk = tuple(zero + rest)
+    return walk, tuple(k for kind, _, k in walk if kind == "limit")
 
 
 def range_contains(ecosystem: str, events: Sequence[Mapping[str, Any]], version: str,
@@ -105,8 +121,7 @@ def range_contains(ecosystem: str, events: Sequence[Mapping[str, Any]], version:
     if ordering is None:
         return False
     v = sort_key(ordering, version)
-    walk = _sorted_events(ordering, events)
-    limits = [k for kind, _, k in walk if kind == "limit"]
+    walk, limits = _walk(ordering, _event_tuple(events))
     if limits and not any(v < lim for lim in limits):
         return False
     vulnerable = False
@@ -125,8 +140,7 @@ def range_contains(ecosystem: str, events: Sequence[Mapping[str, Any]], version:
 def _fixed_in_range(ordering: str, events: Sequence[Mapping[str, Any]], version: str) -> str | None:
     """The first `fixed` above `version` when the range contains it; None otherwise."""
     v = sort_key(ordering, version)
-    walk = _sorted_events(ordering, events)
-    limits = [k for kind, _, k in walk if kind == "limit"]
+    walk, limits = _walk(ordering, _event_tuple(events))
     if limits and not any(v < lim for lim in limits):
         return None
     vulnerable = False
@@ -144,8 +158,22 @@ def _fixed_in_range(ordering: str, events: Sequence[Mapping[str, Any]], version:
     return None
 
 
+@lru_cache(maxsize=1 << 14)
+def _listed_keys(ordering: str, listed: tuple[str, ...]) -> frozenset[Any]:
+    """Sort keys of an explicit `versions` list, so "1.0" matches a listed "1.0.0" where they are equal."""
+    keys = set()
+    for item in listed:
+        try:
+            keys.add(sort_key(ordering, item))
+        except InvalidVersion:
+            continue
+    return frozenset(keys)
+
+
 def _in_versions_list(entry: Mapping[str, Any], ordering: str | None, version: str) -> bool:
     listed = entry.get("versions") or ()
+    if not listed:
+        return False
     if version in listed:
         return True
     if ordering is None:
@@ -154,13 +182,7 @@ def _in_versions_list(entry: Mapping[str, Any], ordering: str | None, version: s
         v = sort_key(ordering, version)
     except (InvalidVersion, UnsupportedEcosystem):
         return False
-    for item in listed:
-        try:
-            if sort_key(ordering, str(item)) == v:
-                return True
-        except InvalidVersion:
-            continue
-    return False
+    return v in _listed_keys(ordering, tuple(str(item) for item in listed))
 
 
 def _entry_ecosystem(entry: Mapping[str, Any], ecosystem: str) -> str:
