@@ -62,6 +62,7 @@ def _clear() -> None:
     _core._family_key.cache_clear()
     _osv._walk.cache_clear()
     _osv._listed_keys.cache_clear()
+    _osv._KEYSETS.clear()
 
 
 def _fmt(x: float) -> str:

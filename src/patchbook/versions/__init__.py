@@ -1,7 +1,18 @@
 """Version ordering per ecosystem, purl handling and OSV range evaluation.
 
-Every ordering is checked against the OSV tooling fixtures in shared/data/versions; see the module of
-each family (pep440, semverlike, maven, dpkg, apk, rpm, rubygems, composer) for the rules it implements.
+Public API: `compare`, `sort_key` (cached, hashable, orders exactly like `compare`), `supports`,
+`base_ecosystem`, `KNOWN_ECOSYSTEMS`; `affected`, `range_contains`, `fixed_for` for OSV records; and
+`parse_purl`, `purl_ecosystem`, `purl_package`, `normalise_name` for package URLs.
+
+One module per ordering family, each checked line by line against the OSV tooling fixtures in
+shared/data/versions: pep440 (PyPI; `packaging` plus a LegacyVersion fallback), semverlike (npm,
+crates.io, Go, Hex, ... and NuGet, Pub, Hackage, CRAN), maven (ComparableVersion), dpkg (Debian,
+Ubuntu), apk (Alpine, Wolfi, Chainguard), rpm (Red Hat and the other RPM distributions), rubygems
+(Gem::Version), composer (Packagist: PHP version_compare).
+
+Libraries considered and not used for ordering: `univers` (wrong for Packagist dev/alpha, Maven
+"release" qualifiers and SemVer build metadata), `python-debian` (GPL-2+), `rpm-vercmp` (stale),
+`semver` (would cover only one family). `packaging` is used for PEP 440 parsing.
 """
 
 from __future__ import annotations

@@ -8,6 +8,8 @@ OSS-Fuzz, Linux and Android; no published rule for the rest) are known but unsup
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # The OSV ecosystem names, from ossf/osv-schema `ecosystems.json` and docs/schema.md (v1.7.x).
 KNOWN_ECOSYSTEMS: frozenset[str] = frozenset(
     {
@@ -66,6 +68,7 @@ ORDERING: dict[str, str] = {
 _ALIASES = {name.lower(): name for name in KNOWN_ECOSYSTEMS}
 
 
+@lru_cache(maxsize=4096)
 def base_ecosystem(ecosystem: str) -> str:
     """The ecosystem without its release/product suffix: `Debian:11` -> `Debian`."""
     name = ecosystem.strip()

@@ -43,6 +43,7 @@ def _suffix(ecosystem: str) -> str:
     return name[len(base) + 1 :] if name.startswith(base + ":") else ""
 
 
+@lru_cache(maxsize=4096)
 def ecosystem_matches(entry_ecosystem: str, query_ecosystem: str) -> bool:
     if base_ecosystem(entry_ecosystem) != base_ecosystem(query_ecosystem):
         return False
@@ -170,6 +171,25 @@ def _listed_keys(ordering: str, listed: tuple[str, ...]) -> frozenset[Any]:
     return frozenset(keys)
 
 
+# Explicit `versions` lists run to hundreds of entries and the same record is checked against many
+# installed versions, so their key sets are remembered per list object. The cache holds a reference to
+# the list, so its id cannot be reused while cached; records are treated as read-only once loaded.
+_KEYSETS: dict[tuple[int, str], tuple[object, frozenset[Any]]] = {}
+_KEYSETS_MAX = 1 << 16
+
+
+def _listed_keyset(ordering: str, listed: Sequence[Any]) -> frozenset[Any]:
+    slot = (id(listed), ordering)
+    hit = _KEYSETS.get(slot)
+    if hit is not None and hit[0] is listed:
+        return hit[1]
+    keys = _listed_keys(ordering, tuple(str(item) for item in listed))
+    if len(_KEYSETS) >= _KEYSETS_MAX:
+        _KEYSETS.clear()
+    _KEYSETS[slot] = (listed, keys)
+    return keys
+
+
 def _in_versions_list(entry: Mapping[str, Any], ordering: str | None, version: str) -> bool:
     listed = entry.get("versions") or ()
     if not listed:
@@ -182,7 +202,7 @@ def _in_versions_list(entry: Mapping[str, Any], ordering: str | None, version: s
         v = sort_key(ordering, version)
     except (InvalidVersion, UnsupportedEcosystem):
         return False
-    return v in _listed_keys(ordering, tuple(str(item) for item in listed))
+    return v in _listed_keyset(ordering, listed)
 
 
 def _entry_ecosystem(entry: Mapping[str, Any], ecosystem: str) -> str:

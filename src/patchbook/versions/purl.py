@@ -8,6 +8,7 @@ normalises package names the way OSV spells them.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from packageurl import PackageURL
@@ -229,6 +230,7 @@ def purl_ecosystem(purl: PackageURL | str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=1 << 16)
 def normalise_name(ecosystem: str, name: str) -> str:
     """A package name as OSV spells it in `ecosystem`, so names can be compared as strings."""
     base = base_ecosystem(ecosystem)
