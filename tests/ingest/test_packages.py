@@ -56,7 +56,7 @@ def test_package_lock() -> None:
     assert Dependency("node_modules/express", "node_modules/qs") in inventory.dependencies
     grpc = by_key["node_modules/@grpc/grpc-js"]
     assert (grpc.name, grpc.namespace, grpc.purl) == (
-        "@grpc/grpc-js",
+        "grpc-js",
         "@grpc",
         "pkg:npm/%40grpc/grpc-js@1.9.14",
     )

@@ -35,7 +35,7 @@ def requirement_lines(draw: st.DrawFn) -> tuple[str, str, str]:
     return name, version, f"{name}{extras}=={version}{marker}{hashes}{comment}"
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(st.lists(requirement_lines(), min_size=1, max_size=15), st.booleans())
 def test_requirements_pins_round_trip(lines: list[tuple[str, str, str]], noise: bool) -> None:
     body = [line for _, _, line in lines]
@@ -71,7 +71,7 @@ def dpkg_stanzas(draw: st.DrawFn) -> dict[str, str]:
     return fields
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(dpkg_stanzas(), min_size=1, max_size=12, unique_by=lambda f: (f["Package"], f["Architecture"]))
 )
@@ -163,14 +163,14 @@ def _parse_bytes(data: bytes) -> ParsedInventory | InputError:
         return error
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.sampled_from(sorted(_BYTES)), st.floats(0, 1), st.binary(max_size=8))
 def test_truncated_or_corrupted_input_never_crashes(name: str, cut: float, junk: bytes) -> None:
     data = _BYTES[name]
     _parse_bytes(data[: int(len(data) * cut)] + junk)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=120, deadline=None)
 @given(st.binary(min_size=1, max_size=512))
 def test_random_bytes_never_crash(data: bytes) -> None:
     _parse_bytes(data)

@@ -92,7 +92,7 @@ class NpmLock:
         root_purl, root_namespace = _purl(root_name, root_version)
         subject = Component(
             key="",
-            name=root_name,
+            name=root_name.rpartition("/")[2],
             version=root_version,
             purl=root_purl,
             type="npm",
@@ -128,9 +128,11 @@ class NpmLock:
         direct = direct_keys("", list(installed), edges, warnings)
         components = []
         for path, entry in installed.items():
-            name = text_or_none(entry.get("name")) or _name_from_path(path)
+            full_name = text_or_none(entry.get("name")) or _name_from_path(path)
             version = text_or_none(entry.get("version"))
-            purl, namespace = _purl(name, version)
+            purl, namespace = _purl(full_name, version)
+            # As in CycloneDX and the purl: "@grpc/grpc-js" is namespace "@grpc", name "grpc-js".
+            name = full_name.rpartition("/")[2]
             integrity = text_or_none(entry.get("integrity"))
             hashes: tuple[tuple[str, str], ...] = ()
             if integrity and "-" in integrity:

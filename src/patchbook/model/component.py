@@ -20,10 +20,12 @@ class Component:
     """
 
     key: str
+    # The bare name, as the purl splits it: npm "@babel/core" is namespace "@babel", name "core".
     name: str
     version: str | None = None
     purl: str | None = None
-    # purl type ("npm", "pypi", "maven", "deb", ...) and namespace, from the purl as written.
+    # purl type ("npm", "pypi", "maven", "deb", ...) and namespace, from the purl as written (without a
+    # purl, a CycloneDX component's "group" is its namespace).
     type: str | None = None
     namespace: str | None = None
     # True: the subject depends on it directly; False: only transitively; None: the input does not say.
