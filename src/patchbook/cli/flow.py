@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import sys
-from contextlib import contextmanager
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
@@ -66,4 +66,6 @@ def import_lobster(
     with _output(output) as out:
         write_flow(imp(file, stats), out)
     skipped = ", ".join(f"{v} {k}" for k, v in sorted(stats.skipped.items())) or "none"
-    typer.echo(f"{stats.lines} LOBSTER messages -> {stats.written} flow messages; skipped: {skipped}", err=True)
+    typer.echo(
+        f"{stats.lines} LOBSTER messages -> {stats.written} flow messages; skipped: {skipped}", err=True
+    )

@@ -25,8 +25,16 @@ app = typer.Typer(
 _VERDICT_STYLE = {"promote": "bold green", "hold": "bold yellow", "rollback": "bold red"}
 
 
-def _execute(baseline: str, candidate: str, flow: Path, profile: Path | None, rounds: int | None,
-             rate: str | None, as_json: bool, html: Path | None) -> None:
+def _execute(
+    baseline: str,
+    candidate: str,
+    flow: Path,
+    profile: Path | None,
+    rounds: int | None,
+    rate: str | None,
+    as_json: bool,
+    html: Path | None,
+) -> None:
     from patchbook.simulate.flow.format import load_flow
     from patchbook.simulate.profile import load_profile, rate_of
     from patchbook.simulate.runner import run_simulation
@@ -40,15 +48,30 @@ def _execute(baseline: str, candidate: str, flow: Path, profile: Path | None, ro
     records, _ = load_flow(flow)  # input errors surface before any process starts
     del records
     err = Console(stderr=True)
-    with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TaskProgressColumn(),
-                  TimeElapsedColumn(), console=err, transient=True, disable=not err.is_terminal) as bar:
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as bar:
         task = bar.add_task("starting", total=1)
 
         def progress(what: str, done: int, total: int) -> None:
             bar.update(task, description=what, completed=done, total=total)
 
-        run = run_simulation(baseline, candidate, flow, prof, rounds=rounds, rate=rate, progress=progress,
-                             profile_label=str(profile) if profile else "default")
+        run = run_simulation(
+            baseline,
+            candidate,
+            flow,
+            prof,
+            rounds=rounds,
+            rate=rate,
+            progress=progress,
+            profile_label=str(profile) if profile else "default",
+        )
     if html is not None:
         from patchbook.simulate.report_html import render_html
 
@@ -63,8 +86,8 @@ def _execute(baseline: str, candidate: str, flow: Path, profile: Path | None, ro
         if html is not None:
             Console().print(f"report: {html}")
     if run.verdict.value != "promote":
-        # SystemExit, not typer.Exit: cli/main.py runs click with standalone_mode=False, where click turns
-        # Exit into a return value that would be lost, and the verdict must reach the shell as exit 1.
+        # SystemExit rather than typer.Exit: it reaches the shell as exit 1 whether or not click runs in
+        # standalone mode (outside it, click turns Exit into a return value).
         sys.exit(1)
 
 
@@ -74,12 +97,22 @@ def print_summary(console: Console, run: object) -> None:
     assert isinstance(run, SimulationRun)
     j = run.judgement
     v = j.verdict.value
-    console.print(f"[{_VERDICT_STYLE[v]}]{v.upper()}[/]  score {j.score:g}/100 "
-                  f"(pass >= {j.pass_threshold:g}, marginal >= {j.marginal_threshold:g})")
+    console.print(
+        f"[{_VERDICT_STYLE[v]}]{v.upper()}[/]  score {j.score:g}/100 "
+        f"(pass >= {j.pass_threshold:g}, marginal >= {j.marginal_threshold:g})"
+    )
     for r in j.reasons:
         console.print(f"  - {r}")
     t = Table(title="judge", title_justify="left")
-    for col in ("metric", "label", "baseline median", "candidate median", "ratio", "allowed", "98% CI (shift)"):
+    for col in (
+        "metric",
+        "label",
+        "baseline median",
+        "candidate median",
+        "ratio",
+        "allowed",
+        "98% CI (shift)",
+    ):
         t.add_column(col)
     import statistics
 
@@ -88,8 +121,15 @@ def print_summary(console: Console, run: object) -> None:
         cmed = statistics.median(m.candidate) if m.candidate else float("nan")
         allowed = f"<= {m.allowed_increase:g}x" if m.name != "throughput" else f">= {m.allowed_decrease:g}x"
         style = "green" if m.label.value == "Pass" else ("red" if m.label.value in ("High", "Low") else "")
-        t.add_row(m.name, f"[{style}]{m.label.value}[/]" if style else m.label.value, f"{bmed:,.1f}",
-                  f"{cmed:,.1f}", f"{m.ratio:.3f}", allowed, f"[{m.ci_lower:,.1f}, {m.ci_upper:,.1f}]")
+        t.add_row(
+            m.name,
+            f"[{style}]{m.label.value}[/]" if style else m.label.value,
+            f"{bmed:,.1f}",
+            f"{cmed:,.1f}",
+            f"{m.ratio:.3f}",
+            allowed,
+            f"[{m.ci_lower:,.1f}, {m.ci_upper:,.1f}]",
+        )
     console.print(t)
     c = Table(title="checks", title_justify="left")
     c.add_column("check")
@@ -100,12 +140,15 @@ def print_summary(console: Console, run: object) -> None:
     console.print(c)
     if run.diff is not None:
         d = run.diff
-        console.print(f"outputs: {d.requests} requests compared; masked noise: "
-                      f"{', '.join(f.path for f in d.masked) or 'none'}")
+        console.print(
+            f"outputs: {d.requests} requests compared; masked noise: "
+            f"{', '.join(f.path for f in d.masked) or 'none'}"
+        )
         for f in d.fields:
             if f.raw and not f.masked:
-                console.print(f"  {'MUST-MATCH ' if f.must_match else ''}{f.path}: {f.raw} differ "
-                              f"(noise {f.noise})")
+                console.print(
+                    f"  {'MUST-MATCH ' if f.must_match else ''}{f.path}: {f.raw} differ (noise {f.noise})"
+                )
 
 
 _BASELINE = typer.Option(None, "--baseline", help="Command of the deployed build (the service contract).")
@@ -159,6 +202,8 @@ def run(
 
 
 def _require(baseline: str | None, candidate: str | None, flow: Path | None) -> None:
-    missing = [n for n, v in (("--baseline", baseline), ("--candidate", candidate), ("--flow", flow)) if not v]
+    missing = [
+        n for n, v in (("--baseline", baseline), ("--candidate", candidate), ("--flow", flow)) if not v
+    ]
     if missing:
         raise InputError("patchbook simulate", f"missing {', '.join(missing)}")

@@ -172,6 +172,11 @@ class RoundMeasurement:
     windows: list[dict[str, float]] = field(default_factory=list)  # per-window percentiles for the judge
     percentile_curve: list[tuple[float, float]] = field(default_factory=list)  # (percentile, µs)
     failure: ServiceFailure | None = None
+    # platform noise: share of the round the service (and the harness) spent runnable but not running,
+    # from /proc/<pid>/schedstat; a round above the profile's limit is repeated
+    service_wait_share: float = 0.0
+    harness_wait_share: float = 0.0
+    attempts: int = 1
 
 
 @dataclass(slots=True)

@@ -19,6 +19,21 @@ HIST_MAX_NS = 3_600_000_000_000  # one hour: anything slower is a hang anyway
 CURVE_PERCENTILES = (0.0, 10.0, 25.0, 50.0, 75.0, 90.0, 95.0, 99.0, 99.5, 99.9, 99.95, 99.99, 99.999, 100.0)
 
 
+def window_points(n: int, warmup: float, windows: int) -> list[int]:
+    """Response counts at which each measurement window starts and ends (the same split ``measure`` uses
+    for a complete round), so the replay can take CPU readings exactly there."""
+    first = int(n * warmup)
+    m = n - first
+    w = min(windows, m // 20)
+    if w < 1:
+        return []
+    sizes = [m // w + (1 if k < m % w else 0) for k in range(w)]
+    points = [first]
+    for size in sizes:
+        points.append(points[-1] + size)
+    return points
+
+
 def _failure(raw: RawRound, exit_info: ExitInfo, parsed_ok: int, expected: int, garbage: list[str],
              garbage_count: int, wrong: list[str], wrong_count: int) -> ServiceFailure | None:
     stderr = exit_info.stderr_tail
@@ -43,6 +58,20 @@ def _failure(raw: RawRound, exit_info: ExitInfo, parsed_ok: int, expected: int, 
     if code is not None and code != 0 and not exit_info.killed:
         return ServiceFailure("crash", f"answered everything but exited with {code}", code, stderr)
     return None
+
+
+def _add_cpu(win: list[dict[str, float]], raw: RawRound, points: list[int]) -> None:
+    """Per window: the service's CPU time per response (schedstat run time, immune to other processes
+    holding the CPU) and the share of the window that the service or the harness spent waiting for a CPU."""
+    if len(raw.samples) != len(points) or len(points) != len(win) + 1:
+        return
+    for k, w in enumerate(win):
+        (c0, t0, v0), (c1, t1, v1) = raw.samples[k], raw.samples[k + 1]
+        if c1 <= c0 or min(v0 + v1) < 0:
+            continue
+        run_svc, wait_svc, wait_me = (b - a for a, b in zip(v0, v1, strict=True))
+        w["cpu_per_request"] = run_svc / (c1 - c0) / 1000.0
+        w["wait_share"] = max(wait_svc, wait_me) / max(t1 - t0, 1)
 
 
 def measure(
@@ -93,7 +122,8 @@ def measure(
         duration = max(t1 - t0, 1) / 1e9
         throughput = len(seqs) / duration
     win: list[dict[str, float]] = []
-    if len(seqs) >= windows * 20:
+    windows = min(windows, len(seqs) // 20)  # at least 20 responses per window, or no window at all
+    if windows >= 1:
         parts = zip(np.array_split(seqs, windows), np.array_split(lat_ns, windows),
                     np.array_split(line_idx, windows), strict=True)
         for part_seq, part_lat, part_idx in parts:
@@ -103,6 +133,7 @@ def measure(
             q = np.percentile(us, [50, 90, 99, 99.9], method="higher")
             win.append({"latency_p50": float(q[0]), "latency_p90": float(q[1]), "latency_p99": float(q[2]),
                         "latency_p99.9": float(q[3]), "throughput": len(part_seq) / (max(t1 - t0, 1) / 1e9)})
+        _add_cpu(win, raw, window_points(n, warmup, windows))
     curve = [(p, hist.get_value_at_percentile(p) / 1000.0) for p in CURVE_PERCENTILES] if len(lat_ns) else []
     m = RoundMeasurement(
         arm=arm, round=round_no, requests=n, responses=len(by_seq), measured=len(seqs),

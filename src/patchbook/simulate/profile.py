@@ -37,11 +37,12 @@ DEFAULT_METRICS: tuple[MetricConfig, ...] = (
     MetricConfig("throughput", "throughput", Direction.DECREASE, allowed_decrease=0.90, unit="req/s"),
     MetricConfig("errors", "errors", Direction.INCREASE, allowed_increase=1.0, critical=True,
                  critical_increase=1.0, unit="count"),
+    MetricConfig("cpu_per_request", "cpu", Direction.INCREASE, allowed_increase=1.25, unit="µs"),
     MetricConfig("peak_rss", "resources", Direction.INCREASE, allowed_increase=1.25, unit="KiB"),
     MetricConfig("cpu_time", "resources", Direction.INCREASE, allowed_increase=1.25, unit="s", muted=True),
 )
 
-DEFAULT_GROUP_WEIGHTS = {"latency": 60.0, "throughput": 20.0, "errors": 10.0, "resources": 10.0}
+DEFAULT_GROUP_WEIGHTS = {"latency": 45.0, "cpu": 25.0, "throughput": 10.0, "errors": 10.0, "resources": 10.0}
 
 
 @dataclass(slots=True)
@@ -62,6 +63,11 @@ class Profile:
     transport: str = "stdio"
     response_timeout_s: float = 5.0
     round_timeout_s: float = 300.0
+    # A round in which the service or the harness waited on a run queue for more than this share of the
+    # round (another process had the CPU) is repeated up to contention_retries times.
+    contention_limit: float = 0.30
+    contention_retries: int = 1
+    window_contention_limit: float = 0.05  # windows above this wait share are left out of latency samples
     memory_mb: int | None = 1024
     cpu_seconds: int | None = 600
     isolate_network: bool = True
@@ -84,7 +90,8 @@ class Profile:
 
 _SCALARS = {
     "rounds": int, "rate": str, "speed": float, "warmup": float, "windows": int, "transport": str,
-    "response_timeout_s": float, "round_timeout_s": float, "memory_mb": int, "cpu_seconds": int,
+    "response_timeout_s": float, "round_timeout_s": float, "contention_limit": float,
+    "contention_retries": int, "window_contention_limit": float, "memory_mb": int, "cpu_seconds": int,
     "isolate_network": bool, "reject_field": str, "error_field": str, "relative_threshold": float,
     "absolute_threshold": float, "examples": int, "pass_threshold": float, "marginal_threshold": float,
     "name": str,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import selectors
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 MAX_LINE = 16 * 1024 * 1024  # a "line" longer than this is garbage, not a response
@@ -31,7 +31,9 @@ class RawRound:
     ended_ns: int
     stop: str  # complete | eof | hang | timeout | broken-pipe | garbage
     detail: str = ""
-    extra: dict[str, int] = field(default_factory=dict)
+    # (responses so far, perf_counter_ns, sampler values) taken when the response count crosses each of
+    # the caller's sample points: CPU and run-queue readings per measurement window
+    samples: list[tuple[int, int, tuple[int, ...]]] = field(default_factory=list)
 
 
 def replay(
@@ -43,6 +45,8 @@ def replay(
     wall_timeout_s: float = 300.0,
     lead_ns: int = 2_000_000,
     ready_timeout_s: float = 10.0,
+    sampler: Callable[[], tuple[int, ...]] | None = None,
+    sample_at: Sequence[int] = (),
 ) -> RawRound:
     """Replay ``payloads``; ``schedule_ns`` are offsets from the start, ``None`` = as fast as possible.
 
@@ -78,6 +82,9 @@ def replay(
     idle_limit = int(response_timeout_s * 1e9)
     last_progress = start
     afap = schedule_ns is None
+    samples: list[tuple[int, int, tuple[int, ...]]] = []
+    points = list(sample_at) if sampler is not None else []
+    next_point = 0
     while len(lines) < n and stop == "complete":
         now = perf()
         # 1. everything now due goes into the outgoing buffer
@@ -162,6 +169,10 @@ def replay(
             if parts:
                 lines.extend(parts)
                 recv.extend([t] * len(parts))
+                while next_point < len(points) and len(lines) >= points[next_point]:
+                    assert sampler is not None
+                    samples.append((len(lines), t, sampler()))
+                    next_point += 1
             if len(tail) > MAX_LINE:
                 stop, detail = "garbage", f"an output line longer than {MAX_LINE} bytes"
                 break
@@ -173,7 +184,7 @@ def replay(
     if tail:
         lines.append(tail)
         recv.append(ended)
-    return RawRound(intended, lines, recv, i, start, ended, stop, detail)
+    return RawRound(intended, lines, recv, i, start, ended, stop, detail, samples)
 
 
 def _tight_timers() -> None:

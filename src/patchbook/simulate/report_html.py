@@ -12,6 +12,7 @@ import json
 import math
 import statistics
 from collections.abc import Sequence
+from importlib import resources
 
 from hdrh.histogram import HdrHistogram
 from jinja2 import Environment
@@ -50,7 +51,8 @@ def latency_svg(curves: dict[str, list[tuple[float, float]]], width: int = 760, 
     pad_l, pad_r, pad_t, pad_b = 70, 20, 20, 50
     pts = [p for c in curves.values() for p in c]
     if not pts:
-        return '<svg class="plot" role="img" aria-label="no latency data"><text x="10" y="20">no data</text></svg>'
+        return ('<svg class="plot" role="img" aria-label="no latency data">'
+                '<text x="10" y="20">no data</text></svg>')
     x_max = max(p[0] for p in pts) or 1.0
     ys = [max(p[1], 0.001) for p in pts]
     y_lo = 10 ** math.floor(math.log10(min(ys)))
@@ -81,7 +83,8 @@ def latency_svg(curves: dict[str, list[tuple[float, float]]], width: int = 760, 
         x = sx(n)
         label = "0%" if n == 0 else f"{100 * (1 - 10 ** -n):.{max(0, math.ceil(n) - 2)}f}%"
         out.append(f'<line x1="{x:.1f}" y1="{pad_t}" x2="{x:.1f}" y2="{height - pad_b}" class="grid"/>'
-                   f'<text x="{x:.1f}" y="{height - pad_b + 16}" text-anchor="middle" class="tick">{label}</text>')
+                   f'<text x="{x:.1f}" y="{height - pad_b + 16}" text-anchor="middle" class="tick">'
+                   f"{label}</text>")
     out.append(f'<text x="{(width + pad_l) / 2:.0f}" y="{height - 8}" text-anchor="middle" class="axis">'
                'percentile (latency from intended send time)</text>')
     for i, (arm, curve) in enumerate(curves.items()):
@@ -97,60 +100,6 @@ def latency_svg(curves: dict[str, list[tuple[float, float]]], width: int = 760, 
     return "".join(out)
 
 
-_TEMPLATE = """<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<title>patchbook simulation: {{ verdict|upper }} ({{ score }})</title>
-<style>
-body{font:14px/1.45 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:24px auto;max-width:1100px;color:#111;padding:0 16px}
-h1{font-size:20px;margin:0 0 4px} h2{font-size:16px;margin:28px 0 8px;border-bottom:1px solid #ddd}
-.verdict{display:inline-block;padding:10px 22px;border-radius:8px;color:#fff;font-size:28px;font-weight:700;letter-spacing:.05em}
-.promote{background:#15803d}.hold{background:#b45309}.rollback{background:#b91c1c}
-.score{font-size:22px;margin-left:14px;vertical-align:middle}
-table{border-collapse:collapse;width:100%;margin:6px 0}
-th,td{border-bottom:1px solid #e5e7eb;padding:4px 8px;text-align:left;vertical-align:top}
-th{background:#f8fafc;font-weight:600} td.num{text-align:right;font-variant-numeric:tabular-nums}
-.Pass,.ok{color:#15803d;font-weight:600}.High,.Low,.fail{color:#b91c1c;font-weight:700}
-.Nodata,.NodataFailMetric,.Error,.masked{color:#6b7280}
-.plot .grid{stroke:#e5e7eb}.plot .tick{font-size:11px;fill:#555}.plot .axis,.plot .legend{font-size:12px;fill:#333}
-pre{background:#f8fafc;padding:6px;overflow-x:auto;font-size:12px;margin:2px 0;white-space:pre-wrap}
-.reasons li{margin:2px 0} .meta{color:#555;font-size:12px}
-</style></head><body>
-<header id="summary">
-<h1>Simulated deployment</h1>
-<div><span class="verdict {{ verdict }}" id="verdict">{{ verdict|upper }}</span>
-<span class="score" id="score">score {{ score }} / 100</span>
-<span class="meta">(promote &ge; {{ j.pass_threshold }}, hold &ge; {{ j.marginal_threshold }})</span></div>
-<ul class="reasons" id="reasons">{% for r in j.reasons %}<li>{{ r }}</li>{% else %}<li>every metric and check passed</li>{% endfor %}</ul>
-<p class="meta">baseline <code>{{ run.baseline_cmd }}</code><br>candidate <code>{{ run.candidate_cmd }}</code><br>
-flow {{ run.flow }} ({{ run.requests }} requests, sha256 {{ run.flow_sha256[:16] }}…), {{ run.rounds }} rounds per arm, rate {{ run.rate }}, profile {{ run.profile }}<br>
-{{ run.started }} → {{ run.finished }}</p>
-</header>
-<h2>Latency percentile spectrum</h2>
-{{ svg|safe }}
-<table id="round-summary"><tr><th>arm</th><th>rounds</th><th>p50 µs</th><th>p90 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>max µs</th><th>throughput req/s</th></tr>
-{% for a in arms %}<tr><td style="color:{{ a.color }}">{{ a.name }}</td><td class="num">{{ a.rounds }}</td><td class="num">{{ a.p50 }}</td><td class="num">{{ a.p90 }}</td><td class="num">{{ a.p99 }}</td><td class="num">{{ a.p999 }}</td><td class="num">{{ a.max }}</td><td class="num">{{ a.tput }}</td></tr>{% endfor %}</table>
-<h2>Judge (Mann-Whitney U, Hodges-Lehmann 98% CI)</h2>
-<table id="judge"><tr><th>metric</th><th>group</th><th>label</th><th>baseline median</th><th>candidate median</th><th>ratio</th><th>allowed</th><th>CI of shift</th><th>n</th></tr>
-{% for m in metrics %}<tr><td>{{ m.name }}</td><td>{{ m.group }}</td><td class="{{ m.label }}">{{ m.label }}{% if m.critical %} (critical){% endif %}</td><td class="num">{{ m.bmed }}</td><td class="num">{{ m.cmed }}</td><td class="num">{{ m.ratio }}</td><td>{{ m.allowed }}</td><td class="num">{{ m.ci }}</td><td class="num">{{ m.n }}</td></tr>{% endfor %}</table>
-<p class="meta">group scores: {% for g, s in j.group_scores.items() %}{{ g }} {{ '%.0f'|format(s) }}{% if not loop.last %}, {% endif %}{% endfor %}</p>
-<h2>Checks</h2>
-<table id="checks"><tr><th>check</th><th>result</th><th>detail</th></tr>
-{% for c in j.checks %}<tr><td>{{ c.name }}</td><td class="{{ 'ok' if c.passed else 'fail' }}">{{ 'ok' if c.passed else ('FAILED' if c.critical else 'warning') }}</td><td>{{ c.detail }}</td></tr>{% endfor %}</table>
-<h2>Output differences</h2>
-{% if diff %}<p class="meta">{{ diff.requests }} requests compared; Diffy thresholds for non-critical fields: relative &gt; {{ diff.relative_threshold }} %, absolute &gt; {{ diff.absolute_threshold }} %. Replay {{ 'deterministic' if diff.deterministic else 'NOT deterministic (baselines disagree on must-match fields)' }}.</p>
-<table id="diffs"><tr><th>field</th><th>kind</th><th>candidate differs</th><th>baseline noise</th><th>relative %</th><th>absolute %</th><th>first examples</th></tr>
-{% for f in diff.fields %}<tr class="{{ 'masked' if f.masked else '' }}"><td><code>{{ f.path }}</code></td><td>{% if f.must_match %}<b>must match</b>{% elif f.masked %}noise (masked){% elif f.regression %}<span class="fail">regression</span>{% else %}below threshold{% endif %}</td><td class="num">{{ f.raw }}</td><td class="num">{{ f.noise }}</td><td class="num">{{ '%.1f'|format(f.relative) }}</td><td class="num">{{ '%.3f'|format(f.absolute) }}</td>
-<td>{% for e in f.examples %}<details><summary>seq {{ e.seq }}</summary><pre>request   {{ js(e.request) }}</pre><pre>baseline  {{ js(e.primary) }}</pre><pre>secondary {{ js(e.secondary) }}</pre><pre>candidate {{ js(e.candidate) }}</pre></details>{% endfor %}</td></tr>{% else %}<tr><td colspan="7">no field differs</td></tr>{% endfor %}</table>
-{% else %}<p>no complete answer sets to compare (see failures below)</p>{% endif %}
-<h2>Rounds</h2>
-<table id="rounds"><tr><th>arm</th><th>round</th><th>answered</th><th>p50 µs</th><th>p99 µs</th><th>p99.9 µs</th><th>req/s</th><th>errors</th><th>rejects</th><th>peak RSS KiB</th><th>CPU s</th><th>exit</th><th>failure</th></tr>
-{% for m in run.measurements %}<tr><td>{{ m.arm }}</td><td class="num">{{ m.round }}</td><td class="num">{{ m.responses }}/{{ m.requests }}</td><td class="num">{{ f1(m.p50_us) }}</td><td class="num">{{ f1(m.p99_us) }}</td><td class="num">{{ f1(m.p999_us) }}</td><td class="num">{{ f0(m.throughput) }}</td><td class="num">{{ m.errors }}</td><td class="num">{{ m.rejects }}</td><td class="num">{{ m.peak_rss_kb }}</td><td class="num">{{ '%.2f'|format(m.cpu_s) }}</td><td class="num">{{ m.exit_code }}</td>
-<td>{% if m.failure %}<span class="fail">{{ m.failure.kind }}</span>: {{ m.failure.detail }}{% for ev in m.failure.evidence %}<pre>{{ ev }}</pre>{% endfor %}{% if m.failure.stderr_tail %}<details><summary>stderr</summary><pre>{{ m.failure.stderr_tail }}</pre></details>{% endif %}{% endif %}</td></tr>{% endfor %}</table>
-<h2>Environment</h2>
-<table id="environment">{% for k, v in run.environment.items() %}<tr><th>{{ k }}</th><td>{{ v }}</td></tr>{% endfor %}</table>
-<p class="meta">generated by patchbook</p>
-</body></html>
-"""
 
 
 def _f(v: float, digits: int = 1) -> str:
@@ -177,11 +126,13 @@ def render_html(run: SimulationRun) -> str:
             "bmed": _f(statistics.median(m.baseline)) if m.baseline else "–",
             "cmed": _f(statistics.median(m.candidate)) if m.candidate else "–",
             "ratio": _f(m.ratio, 3),
-            "allowed": (f"≥ {m.allowed_decrease:g}×" if m.name == "throughput" else f"≤ {m.allowed_increase:g}×"),
+            "allowed": (f"≥ {m.allowed_decrease:g}×" if m.name == "throughput"
+                        else f"≤ {m.allowed_increase:g}×"),
             "ci": f"[{_f(m.ci_lower)}, {_f(m.ci_upper)}]", "n": f"{len(m.baseline)}/{len(m.candidate)}",
         })
     env = Environment(autoescape=True)
-    tpl = env.from_string(_TEMPLATE)
+    source = resources.files("patchbook.simulate").joinpath("templates/report.html.j2").read_text("utf-8")
+    tpl = env.from_string(source)
     return tpl.render(
         run=run, j=j, verdict=j.verdict.value, score=f"{j.score:g}", svg=latency_svg(curves), arms=arms,
         metrics=metrics, diff=run.diff, f1=_f, f0=lambda v: _f(v, 0),

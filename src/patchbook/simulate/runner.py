@@ -12,6 +12,7 @@ import os
 import platform
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +30,16 @@ from patchbook.simulate.contract import encode_requests
 from patchbook.simulate.diff import diff_outputs
 from patchbook.simulate.flow.format import load_flow
 from patchbook.simulate.judge import judge
-from patchbook.simulate.measure import measure
+from patchbook.simulate.measure import measure, window_points
 from patchbook.simulate.profile import ArmSettings, Profile, rate_of
 from patchbook.simulate.replay import replay
-from patchbook.simulate.sandbox import ExitInfo, Sandbox, SandboxSpec, network_isolation
+from patchbook.simulate.sandbox import (
+    ExitInfo,
+    Sandbox,
+    SandboxSpec,
+    harness_sched_wait_ns,
+    network_isolation,
+)
 
 SimulationResult = SimulationRun  # the name the service layer uses
 Progress = Callable[[str, int, int], None]  # (what is running, steps done, steps total)
@@ -61,6 +68,10 @@ def _failed_round(arm: str, round_no: int, n: int, failure: ServiceFailure) -> R
     nan = math.nan
     return RoundMeasurement(arm, round_no, n, 0, 0, 0.0, nan, nan, nan, nan, nan, nan, n, 0, 0, 0.0,
                             failure.exit_code, failure=failure)
+
+
+def _noise(m: RoundMeasurement) -> float:
+    return max(m.service_wait_share, m.harness_wait_share)
 
 
 def _environment(sandboxes: Sequence[Sandbox], prof: Profile) -> dict[str, str]:
@@ -131,7 +142,7 @@ def run_simulation(
             tick(f"preparing {sb.spec.name}")
             prep[sb.spec.name] = sb.prepare()
 
-        def run_one(sb: Sandbox, round_no: int) -> tuple[RoundMeasurement, dict[int, dict[str, Any]]]:
+        def attempt(sb: Sandbox, round_no: int) -> tuple[RoundMeasurement, dict[int, dict[str, Any]]]:
             name = sb.spec.name
             failure = prep.get(name)
             if failure is not None:
@@ -140,12 +151,43 @@ def run_simulation(
             if isinstance(svc, ServiceFailure):
                 return _failed_round(name, round_no, n, svc), {}
             expected_s = (schedule[-1] / 1e9) if schedule else 0.0
+            w_svc0, w_me0, t0 = svc.sched_wait_ns(), harness_sched_wait_ns(), time.perf_counter_ns()
+            service = svc
+
+            def sampler() -> tuple[int, ...]:
+                run_wait = service.sched_run_wait_ns()
+                me = harness_sched_wait_ns()
+                return (*(run_wait or (-1, -1)), -1 if me is None else me)
+
             raw = replay(svc.write_fd, svc.read_fd, payloads, schedule,
                          response_timeout_s=prof.response_timeout_s,
-                         wall_timeout_s=min(prof.round_timeout_s, expected_s + prof.round_timeout_s))
+                         wall_timeout_s=min(prof.round_timeout_s, expected_s + prof.round_timeout_s),
+                         sampler=sampler, sample_at=window_points(n, prof.warmup, prof.windows))
+            w_svc1, w_me1, t1 = svc.sched_wait_ns(), harness_sched_wait_ns(), time.perf_counter_ns()
             exit_info: ExitInfo = svc.finish(grace_s=2.0)
-            return measure(name, round_no, raw, exit_info, prof.warmup, prof.windows, prof.reject_field,
-                           prof.reject_values, prof.error_field, prof.error_values)
+            m, resp = measure(name, round_no, raw, exit_info, prof.warmup, prof.windows, prof.reject_field,
+                              prof.reject_values, prof.error_field, prof.error_values)
+            span = max(t1 - t0, 1)
+            if w_svc0 is not None and w_svc1 is not None:
+                m.service_wait_share = (w_svc1 - w_svc0) / span
+            if w_me0 is not None and w_me1 is not None:
+                m.harness_wait_share = (w_me1 - w_me0) / span
+            return m, resp
+
+        def run_one(sb: Sandbox, round_no: int) -> tuple[RoundMeasurement, dict[int, dict[str, Any]]]:
+            """A round, repeated while the host was too busy to measure it (another process held the
+            CPU the service or the harness needed); the quietest attempt is kept."""
+            best: tuple[RoundMeasurement, dict[int, dict[str, Any]]] | None = None
+            for k in range(1 + prof.contention_retries):
+                m, resp = attempt(sb, round_no)
+                m.attempts = k + 1
+                if best is None or _noise(m) < _noise(best[0]):
+                    best = (m, resp)
+                if m.failure is not None or _noise(m) <= prof.contention_limit:
+                    return m, resp
+            assert best is not None
+            best[0].attempts = 1 + prof.contention_retries
+            return best
 
         measurements: list[RoundMeasurement] = []
         answers: dict[str, dict[int, dict[str, Any]]] = {}
@@ -226,11 +268,21 @@ def _judge(prof: Profile, ms: Sequence[RoundMeasurement], diff: DiffReport | Non
     checks.append(CriticalCheck("error rate", cand_err / nc <= base_err / nb,
                                 f"errors per round: baseline {base_err / nb:g}, candidate {cand_err / nc:g}"))
     samples: dict[str, dict[str, list[float]]] = {"baseline": {}, "candidate": {}}
+    # a window is "noisy" when its run-queue wait stands out from the host's usual level in this run
+    shares = sorted(w.get("wait_share", 0.0) for m in ms if m.arm in samples for w in m.windows)
+    typical = shares[len(shares) // 2] if shares else 0.0
+    wait_cut = max(prof.window_contention_limit, typical + 0.10)
     for arm in ("baseline", "candidate"):
         good = [m for m in by_arm.get(arm, []) if m.failure is None]
         s = samples[arm]
+        windows = [w for m in good for w in m.windows]
+        # windows in which the service or the harness waited for a CPU held by someone else measure the
+        # host, not the build: left out of the latency samples while enough quiet windows remain
+        quiet = [w for w in windows if w.get("wait_share", 0.0) <= wait_cut]
+        use = quiet if len(quiet) >= max(3, len(windows) // 3) else windows
         for name in LATENCY_AND_RATE:
-            s[name] = [w[name] for m in good for w in m.windows]
+            s[name] = [w[name] for w in use]
+        s["cpu_per_request"] = [w["cpu_per_request"] for w in windows if "cpu_per_request" in w]
         s["errors"] = [float(m.errors) for m in by_arm.get(arm, [])]
         s["peak_rss"] = [float(m.peak_rss_kb) for m in good]
         s["cpu_time"] = [m.cpu_s for m in good]

@@ -1,0 +1,77 @@
+"""``patchbook simulate`` end to end through the console script: exit codes, --json, errors."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from patchbook.simulate.flow.format import write_flow
+
+from .conftest import service, venue
+
+PB = [sys.executable, "-m", "patchbook.cli.main"]
+
+
+@pytest.fixture
+def flow_file(tmp_path: Path, tiny_flow: list[dict[str, Any]]) -> Path:
+    p = tmp_path / "flow.jsonl"
+    with p.open("wb") as fh:
+        write_flow(tiny_flow, fh)
+    return p
+
+
+def _pb(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*PB, *args], capture_output=True, text=True, timeout=120)
+
+
+def test_issue_form_promote_exit_0_json(flow_file: Path) -> None:
+    r = _pb("simulate", "--baseline", venue("1.4.2"), "--candidate", venue("1.4.3"), "--flow", str(flow_file),
+            "--rounds", "1", "--rate", "4000", "--json")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["verdict"] == "promote" and out["score"] == 100.0
+    assert {m["name"] for m in out["metrics"]} >= {"latency_p50", "latency_p99", "throughput", "errors"}
+    assert out["diff"]["deterministic"] is True and "ts" in out["diff"]["masked"]
+
+
+def test_run_subcommand_rollback_exit_1_and_html(flow_file: Path, tmp_path: Path) -> None:
+    html = tmp_path / "r.html"
+    r = _pb("simulate", "run", "--baseline", venue("1.4.2"), "--candidate", service("garbage"),
+            "--flow", str(flow_file), "--rounds", "1", "--html", str(html))
+    assert r.returncode == 1, r.stderr
+    assert "ROLLBACK" in r.stdout and "garbage" in r.stdout
+    assert "<svg" in html.read_text()
+
+
+def test_usage_and_input_errors_exit_2(flow_file: Path, tmp_path: Path) -> None:
+    r = _pb("simulate", "--baseline", "x", "--flow", str(flow_file))
+    assert r.returncode == 2 and "missing --candidate" in r.stderr
+    r = _pb("simulate", "--baseline", "x", "--candidate", "y", "--flow", str(tmp_path / "none.jsonl"))
+    assert r.returncode == 2 and "none.jsonl" in r.stderr and r.stderr.count("\n") == 1
+    prof = tmp_path / "p.yaml"
+    prof.write_text("rounds: 3\nratee: 10\n")
+    r = _pb("simulate", "--baseline", "x", "--candidate", "y", "--flow", str(flow_file),
+            "--profile", str(prof))
+    assert r.returncode == 2 and "unknown keys ['ratee']" in r.stderr
+    r = _pb("simulate", "--baseline", "x", "--candidate", "y", "--flow", str(flow_file), "--rate", "fast")
+    assert r.returncode == 2 and "--rate" in r.stderr
+
+
+def test_profile_file_thresholds(tmp_path: Path) -> None:
+    from patchbook.simulate.profile import load_profile
+
+    p = tmp_path / "venue.yaml"
+    p.write_text(
+        "rounds: 4\nrate: max\nmust_match: [fills]\nnoise: [ts]\n"
+        "metrics:\n  latency_p99: {allowed_increase: 1.5}\n"
+        "candidate:\n  env: {VENUE_FLAG: '1'}\n  package: venue==1.4.3\n  wheelhouse: wheels\n"
+    )
+    prof = load_profile(p)
+    assert prof.rounds == 4 and prof.rate == "max" and prof.must_match == ("fills",)
+    assert next(m for m in prof.metrics if m.name == "latency_p99").allowed_increase == 1.5
+    assert prof.candidate.env == {"VENUE_FLAG": "1"} and prof.candidate.wheelhouse == (tmp_path / "wheels")
