@@ -39,11 +39,15 @@ def _root(
 
 def _register() -> None:
     # Imported here so that `patchbook --help` lists every noun and each module stays independent.
-    from patchbook.cli import db, demo, feeds
+    from patchbook.cli import asset, db, demo, feeds, findings, ingest, inventory
     from patchbook.cli import flow as flow_cli
     from patchbook.cli import simulate as simulate_cli
 
+    app.add_typer(asset.app, name="asset")
     app.add_typer(db.app, name="db")
+    app.add_typer(findings.app, name="findings")
+    app.add_typer(inventory.app, name="inventory")
+    app.command(name="ingest")(ingest.ingest)
     app.add_typer(feeds.app, name="feeds")
     app.add_typer(flow_cli.app, name="flow")
     app.add_typer(simulate_cli.app, name="simulate")

@@ -33,6 +33,7 @@ from typing import Any
 import yaml
 
 from patchbook.errors import InputError
+from patchbook.yamlconfig import ConfigReader
 
 DECISIONS = ("immediate", "out-of-cycle", "scheduled", "defer")
 BANDS = ("none", "low", "medium", "high", "critical")
@@ -155,71 +156,11 @@ def due_date(
 # --- loading ---------------------------------------------------------------------------------------
 
 
-class _Reader:
-    """Walks the YAML node tree so every complaint can name the key path and its line."""
-
-    def __init__(self, source: str, loader: yaml.SafeLoader) -> None:
-        self.source = source
-        self.loader = loader
-
-    def fail(self, node: yaml.Node, path: str, message: str) -> InputError:
-        return InputError(
-            self.source, f"{path}: {message}" if path else message, f"line {node.start_mark.line + 1}"
-        )
-
-    def mapping(self, node: yaml.Node, path: str, allowed: Iterable[str]) -> dict[str, yaml.Node]:
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, path, "expected a mapping")
-        allowed = tuple(allowed)
-        out: dict[str, yaml.Node] = {}
-        for key_node, value_node in node.value:
-            key = self.loader.construct_object(key_node)
-            where = f"{path}.{key}" if path else str(key)
-            if not isinstance(key, str) or key not in allowed:
-                raise self.fail(key_node, where, f"unknown key; expected one of {', '.join(allowed)}")
-            if key in out:
-                raise self.fail(key_node, where, "given twice")
-            out[key] = value_node
-        return out
-
-    def days(self, node: yaml.Node, path: str) -> int:
-        value = self.loader.construct_object(node)
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail(node, path, f"expected a whole number of days >= 0, got {value!r}")
-        return value
-
-    def flag(self, node: yaml.Node, path: str) -> bool:
-        value = self.loader.construct_object(node)
-        if not isinstance(value, bool):
-            raise self.fail(node, path, f"expected true or false, got {value!r}")
-        return value
-
-    def strings(self, node: yaml.Node, path: str, allowed: Iterable[str] | None = None) -> tuple[str, ...]:
-        value: Any = self.loader.construct_object(node, deep=True)
-        items = [value] if isinstance(value, str) else value
-        if not isinstance(items, list) or not all(isinstance(v, str) for v in items):
-            raise self.fail(node, path, "expected a string or a list of strings")
-        if allowed is not None:
-            allowed = tuple(allowed)
-            for v in items:
-                if v not in allowed:
-                    raise self.fail(node, path, f"unknown value {v!r}; expected one of {', '.join(allowed)}")
-        return tuple(items)
-
-
 def parse_sla_policy(text: str, source: str = "<policy>") -> SlaPolicy:
-    loader = yaml.SafeLoader(text)
-    try:
-        try:
-            root = loader.get_single_node()
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark
-            raise InputError(
-                source, f"not valid YAML: {exc.problem}", f"line {mark.line + 1}" if mark else None
-            ) from exc
+    with ConfigReader(source, text) as r:
+        root, loader = r.root, r.loader
         if root is None:
             return SlaPolicy(source=source)
-        r = _Reader(source, loader)
         top = r.mapping(root, "", ("version", "decisions", "severities", "kev", "rules"))
         if "version" in top and loader.construct_object(top["version"]) != 1:
             raise r.fail(top["version"], "version", "only version 1 is known")
@@ -246,11 +187,9 @@ def parse_sla_policy(text: str, source: str = "<policy>") -> SlaPolicy:
             for i, item in enumerate(node.value):
                 rules.append(_rule(r, item, f"rules[{i}]"))
         return SlaPolicy(decisions, severities, kev_due, kev_days, tuple(rules), source)
-    finally:
-        loader.dispose()
 
 
-def _rule(r: _Reader, node: yaml.Node, path: str) -> Rule:
+def _rule(r: ConfigReader, node: yaml.Node, path: str) -> Rule:
     fields = r.mapping(node, path, ("name", "when", "days"))
     if "days" not in fields:
         raise r.fail(node, path, "a rule needs 'days'")

@@ -8,6 +8,7 @@ only when its ``modified`` is newer.
 from __future__ import annotations
 
 import tempfile
+import time
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -22,9 +23,11 @@ from patchbook.errors import InputError, PatchbookError
 from patchbook.feeds import kev as kev_feed
 from patchbook.feeds import osv, sources
 from patchbook.feeds import sync as remote
+from patchbook.service import inventory as inventory_service
 from patchbook.service.progress import NoProgress, Progress
 from patchbook.store import Store
 from patchbook.store import advisories as repo
+from patchbook.store import findings as finding_repo
 
 BATCH = 2000
 MAX_SKIPS_SHOWN = 20
@@ -39,6 +42,10 @@ class ImportReport:
     skips: list[repo.Skip] = field(default_factory=list)
     upstream_marker: str | None = None
     alias_groups_merged: int = 0
+    packages_touched: set[tuple[str, str]] = field(default_factory=set)  # (ecosystem, package) named
+    rematch_seconds: float = 0.0
+    findings_opened: int = 0
+    findings_closed: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -53,6 +60,12 @@ class ImportReport:
             "skipped": self.counts.skipped,
             "skips": [{"id": s.record_id, "location": s.location, "reason": s.reason} for s in self.skips],
             "upstream_marker": self.upstream_marker,
+            "rematch": {
+                "packages": len(self.packages_touched),
+                "seconds": round(self.rematch_seconds, 4),
+                "findings_opened": self.findings_opened,
+                "findings_closed": self.findings_closed,
+            },
         }
 
 
@@ -147,7 +160,9 @@ def _import_osv(
     def flush() -> None:
         nonlocal batch
         if batch:
-            report.alias_groups_merged += _write_batch(conn, batch, import_id, report.counts)
+            renamed = _write_batch(conn, batch, import_id, report.counts, report.packages_touched)
+            report.alias_groups_merged += len(renamed)
+            finding_repo.regroup(conn, renamed)
             batch = []
 
     for raw in _osv_records(path, kind, progress):
@@ -172,6 +187,11 @@ def _import_osv(
     if report.skips and strict:
         raise InvalidRecords(report.skips)
     report.counts.skipped = len(report.skips)
+    started = time.perf_counter()
+    applied = inventory_service.rematch_packages(conn, report.packages_touched)
+    report.rematch_seconds = time.perf_counter() - started
+    report.findings_opened = applied.opened + applied.reopened
+    report.findings_closed = applied.fixed + applied.inactive
     report.upstream_marker = max_modified.isoformat() if max_modified else None
     repo.finish_import(conn, import_id, report.counts, report.upstream_marker, report.skips)
     return report
@@ -182,9 +202,10 @@ def _write_batch(
     batch: list[repo.StoredAdvisory],
     import_id: int,
     counts: repo.ImportCounts,
-) -> int:
+    packages: set[tuple[str, str]],
+) -> dict[str, str]:
     """Write one batch: new records inserted, newer ones updated, alias groups merged first so every
-    row is written with its final group key. Returns how many groups were renamed."""
+    row is written with its final group key. Returns the groups renamed (old -> new key)."""
     stored = repo.stored_versions(conn, [item.advisory.id for item in batch])
     inserts: list[repo.StoredAdvisory] = []
     updates: list[repo.StoredAdvisory] = []
@@ -201,7 +222,8 @@ def _write_batch(
     repo.update_advisories(conn, updates, import_id, merge.keys)
     counts.inserted += len(inserts)
     counts.updated += len(updates)
-    return len(merge.renamed)
+    packages.update((p.ecosystem, p.name) for item in (*inserts, *updates) for p in item.advisory.affected)
+    return merge.renamed
 
 
 # --- KEV ------------------------------------------------------------------------------------------

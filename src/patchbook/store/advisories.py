@@ -5,15 +5,16 @@ Every function takes the caller's ``Connection``: a command's writes commit or r
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from patchbook.model.advisory import Advisory, AffectedPackage, KevEntry
+from patchbook.store.batching import chunks
 from patchbook.store.schema import (
     advisories,
     affected_packages,
@@ -22,14 +23,6 @@ from patchbook.store.schema import (
     feed_skips,
     kev_entries,
 )
-
-T = TypeVar("T")
-IN_CHUNK = 500  # bound parameters per IN (...) list; far below SQLite's and PostgreSQL's limits
-
-
-def chunks(items: Sequence[T], size: int = IN_CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
 
 
 @dataclass

@@ -110,3 +110,137 @@ kev_entries = sa.Table(
     sa.Column("cwes", JSONColumn, nullable=False),
     sa.Column("import_id", sa.Integer, sa.ForeignKey("feed_imports.id"), nullable=False),
 )
+
+# --- inventory: assets and what they contain ------------------------------------------------------
+
+assets = sa.Table(
+    "assets",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(200), nullable=False, unique=True),
+    sa.Column("kind", sa.String(16), nullable=False),
+    sa.Column("owner", sa.Text, nullable=True),
+    sa.Column("environment", sa.String(16), nullable=False),
+    sa.Column("trading_role", sa.Text, nullable=True),
+    sa.Column("criticality", sa.String(16), nullable=False),
+    sa.Column("exposure", sa.String(24), nullable=False),
+    sa.Column("value_at_risk_usd", sa.Float, nullable=True),
+    sa.Column("tags", JSONColumn, nullable=False),
+    sa.Column("attributes", JSONColumn, nullable=False),  # kind-specific details (contracts, hosts, ...)
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+asset_dependencies = sa.Table(
+    "asset_dependencies",
+    metadata,
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("depends_on_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+)
+
+# One row per ingest of an asset's SBOM / lock file; the newest is `current`, older ones are history.
+snapshots = sa.Table(
+    "snapshots",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("ingested_at", UTCDateTime, nullable=False),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("spec_version", sa.String(16), nullable=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("components", sa.Integer, nullable=False),
+    sa.Column("unmatched", sa.Integer, nullable=False),
+    sa.Column("current", sa.Boolean, nullable=False),
+    sa.Index("ix_snapshots_asset_id_current", "asset_id", "current"),
+)
+
+components = sa.Table(
+    "components",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("snapshot_id", sa.Integer, sa.ForeignKey("snapshots.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("key", sa.Text, nullable=False),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("version", sa.Text, nullable=True),
+    sa.Column("purl", sa.Text, nullable=True),
+    sa.Column("ecosystem", sa.String(64), nullable=True),  # OSV ecosystem (base name), None = unmatched
+    sa.Column("ecosystem_qualifier", sa.String(128), nullable=True),  # "11" of Debian:11, ...
+    sa.Column("package", sa.Text, nullable=True),  # normalised name advisories are looked up by
+    sa.Column("package_version", sa.Text, nullable=True),  # the version advisories are evaluated on
+    sa.Column("direct", sa.Boolean, nullable=True),
+    sa.Column("scope", sa.String(32), nullable=True),
+    sa.Column("unmatched_reason", sa.Text, nullable=True),
+    sa.Index("ix_components_snapshot_id", "snapshot_id"),
+    sa.Index("ix_components_package", "ecosystem", "package"),
+)
+
+# --- matching: each (ecosystem, package, version) of the estate is matched once ---------------------
+
+matched_versions = sa.Table(
+    "matched_versions",
+    metadata,
+    sa.Column("ecosystem", sa.String(64), primary_key=True),
+    sa.Column("qualifier", sa.String(128), primary_key=True),  # "" or the release, as in "Debian:11"
+    sa.Column("package", sa.Text, primary_key=True),
+    sa.Column("version", sa.Text, primary_key=True),
+    sa.Column("matched_at", UTCDateTime, nullable=False),
+)
+
+version_vulns = sa.Table(
+    "version_vulns",
+    metadata,
+    sa.Column("ecosystem", sa.String(64), primary_key=True),
+    sa.Column("qualifier", sa.String(128), primary_key=True),  # "" or the release, as in "Debian:11"
+    sa.Column("package", sa.Text, primary_key=True),
+    sa.Column("version", sa.Text, primary_key=True),
+    sa.Column(
+        "advisory_id", sa.String(128), sa.ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("alias_group", sa.String(128), nullable=False),
+    sa.Column("fixed", JSONColumn, nullable=False),  # the fixed versions that apply to this version
+)
+
+# --- findings: (asset, package, alias group), never deleted ----------------------------------------
+
+findings = sa.Table(
+    "findings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("ecosystem", sa.String(64), nullable=False),
+    sa.Column("package", sa.Text, nullable=False),
+    sa.Column("alias_group", sa.String(128), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # open | inactive | fixed
+    sa.Column("installed_version", sa.Text, nullable=True),
+    sa.Column("fixed_versions", JSONColumn, nullable=False),
+    sa.Column("advisory_ids", JSONColumn, nullable=False),
+    sa.Column("direct", sa.Boolean, nullable=True),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Column("last_seen", UTCDateTime, nullable=False),
+    sa.Column("state_changed_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("asset_id", "ecosystem", "package", "alias_group"),
+    sa.Index("ix_findings_state", "state"),
+    sa.Index("ix_findings_alias_group", "alias_group"),
+)
+
+finding_attributions = sa.Table(
+    "finding_attributions",
+    metadata,
+    sa.Column("finding_id", sa.Integer, sa.ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("source", sa.String(64), primary_key=True),  # "patchbook" (own matching), "trivy", ...
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Column("last_seen", UTCDateTime, nullable=False),
+    sa.Column("active", sa.Boolean, nullable=False),
+)
+
+finding_events = sa.Table(
+    "finding_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("finding_id", sa.Integer, sa.ForeignKey("findings.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),  # opened | reopened | inactive | fixed | version
+    sa.Column("detail", JSONColumn, nullable=False),
+    sa.Index("ix_finding_events_finding_id", "finding_id"),
+)

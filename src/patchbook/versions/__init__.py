@@ -20,7 +20,7 @@ from __future__ import annotations
 from .core import compare, sort_key
 from .ecosystems import KNOWN_ECOSYSTEMS, base_ecosystem, supports
 from .errors import InvalidPurl, InvalidVersion, UnsupportedEcosystem
-from .osv import affected, affected_entries, entry_affected, fixed_for, range_contains
+from .osv import affected, affected_entries, ecosystem_matches, entry_affected, fixed_for, range_contains
 from .purl import normalise_name, parse_purl, purl_ecosystem, purl_package
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "affected_entries",
     "base_ecosystem",
     "compare",
+    "ecosystem_matches",
     "entry_affected",
     "fixed_for",
     "normalise_name",

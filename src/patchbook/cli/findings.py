@@ -1,0 +1,175 @@
+"""``patchbook findings``: what affects the estate, with every source that reports it and its history."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from patchbook.cli.output import console, print_json
+from patchbook.model.finding import Finding, FindingState
+
+app = typer.Typer(help="Findings: vulnerabilities in the assets' components.", no_args_is_help=True)
+JSON_OPT = typer.Option(False, "--json", help="Print the result as JSON.")
+
+
+def finding_dict(f: Finding) -> dict[str, object]:
+    return {
+        "id": f.id,
+        "asset": f.asset,
+        "ecosystem": f.ecosystem,
+        "package": f.package,
+        "installed_version": f.installed_version,
+        "alias_group": f.alias_group,
+        "advisory_ids": list(f.advisory_ids),
+        "state": f.state.value,
+        "fixed_versions": list(f.fixed_versions),
+        "direct": f.direct,
+        "sources": list(f.sources),
+        "first_seen": f.first_seen.isoformat(),
+        "last_seen": f.last_seen.isoformat(),
+        "state_changed_at": f.state_changed_at.isoformat(),
+    }
+
+
+@app.command("list")
+def list_(
+    asset: str = typer.Option(None, "--asset", help="Only this asset."),
+    state: FindingState = typer.Option(None, "--state", help="Only findings in this state."),
+    json: bool = JSON_OPT,
+) -> None:
+    """List findings (all states unless --state)."""
+    from patchbook.store import open_store
+    from patchbook.store.findings import list_findings
+
+    with open_store().engine.connect() as conn:
+        found = list_findings(conn, asset=asset, state=state.value if state else None)
+    if json:
+        print_json({"findings": [finding_dict(f) for f in found]})
+        return
+    table = Table(title=f"{len(found)} findings")
+    for col in ("id", "asset", "package", "installed", "vulnerability", "advisories", "state", "fixed in"):
+        table.add_column(col)
+    for f in found:
+        table.add_row(
+            str(f.id),
+            f.asset,
+            f"{f.package} ({f.ecosystem})",
+            f.installed_version or "",
+            f.alias_group,
+            ", ".join(f.advisory_ids),
+            f.state.value,
+            ", ".join(f.fixed_versions) or "no fix",
+        )
+    console.print(table)
+
+
+@app.command()
+def show(finding_id: int = typer.Argument(..., help="The finding's id."), json: bool = JSON_OPT) -> None:
+    """One finding: its advisories and their ranges, every attribution, and its history."""
+    import sqlalchemy as sa
+
+    from patchbook.errors import InputError
+    from patchbook.store import open_store
+    from patchbook.store.advisories import group_members
+    from patchbook.store.findings import get_finding
+    from patchbook.store.schema import advisories, affected_packages
+
+    with open_store().engine.connect() as conn:
+        found = get_finding(conn, finding_id)
+        if found is None:
+            raise InputError("findings", f"no finding with id {finding_id}")
+        finding, attributions, events = found
+        aliases = group_members(conn, finding.alias_group)
+        ranges = [
+            {"advisory": r.advisory_id, "ranges": r.ranges, "versions": len(r.versions or [])}
+            for r in conn.execute(
+                sa.select(
+                    affected_packages.c.advisory_id, affected_packages.c.ranges, affected_packages.c.versions
+                )
+                .where(affected_packages.c.advisory_id.in_(list(finding.advisory_ids)))
+                .where(
+                    affected_packages.c.ecosystem == finding.ecosystem,
+                    affected_packages.c.name == finding.package,
+                )
+            )
+        ]
+        summaries = dict(
+            conn.execute(
+                sa.select(advisories.c.id, advisories.c.summary).where(
+                    advisories.c.id.in_(list(finding.advisory_ids))
+                )
+            ).all()
+        )
+    data = {
+        **finding_dict(finding),
+        "aliases": aliases,
+        "summaries": summaries,
+        "affected_ranges": ranges,
+        "attributions": [
+            {**a, "first_seen": a["first_seen"].isoformat(), "last_seen": a["last_seen"].isoformat()}
+            for a in attributions
+        ],
+        "history": [{"at": e.at.isoformat(), "event": e.event, **e.detail} for e in events],
+    }
+    if json:
+        print_json(data)
+        return
+    console.rule(f"finding {finding.id}: {finding.alias_group} in {finding.package} on {finding.asset}")
+    fixes = ", ".join(finding.fixed_versions) or "no fix known"
+    console.print(f"state {finding.state.value}; installed {finding.installed_version}; fixed in {fixes}")
+    console.print(f"aliases: {', '.join(aliases)}")
+    for advisory_id, summary in summaries.items():
+        console.print(f"[bold]{advisory_id}[/]: {summary}")
+    for r in ranges:
+        for rng in r["ranges"]:
+            walk = ", ".join(f"{k} {v}" for e in rng["events"] for k, v in e.items())
+            console.print(f"  {r['advisory']} {rng['type']}: {walk}")
+    console.print(
+        "sources: "
+        + "; ".join(
+            f"{a['source']} ({'active' if a['active'] else 'no longer reports it'})" for a in attributions
+        )
+    )
+    for e in events:
+        console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.event} {e.detail}")
+
+
+@app.command()
+def export(
+    output: Path = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
+    fmt: str = typer.Option("json", "--format", help="json | csv"),
+    asset: str = typer.Option(None, "--asset", help="Only this asset."),
+    state: FindingState = typer.Option(None, "--state", help="Only findings in this state."),
+) -> None:
+    """Export findings as JSON or CSV."""
+    import orjson
+
+    from patchbook.errors import InputError
+    from patchbook.store import open_store
+    from patchbook.store.findings import list_findings
+
+    with open_store().engine.connect() as conn:
+        found = [
+            finding_dict(f) for f in list_findings(conn, asset=asset, state=state.value if state else None)
+        ]
+    if fmt == "json":
+        text = orjson.dumps({"findings": found}, option=orjson.OPT_INDENT_2).decode() + "\n"
+    elif fmt == "csv":
+        buffer = io.StringIO()
+        columns = list(found[0]) if found else ["id", "asset", "package", "alias_group", "state"]
+        writer = csv.DictWriter(buffer, fieldnames=columns)
+        writer.writeheader()
+        for row in found:
+            writer.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
+        text = buffer.getvalue()
+    else:
+        raise InputError("--format", f"unknown export format {fmt!r}; expected json or csv")
+    if output is None:
+        print(text, end="")
+    else:
+        output.write_text(text)
+        console.print(f"wrote {len(found)} findings to {output}")

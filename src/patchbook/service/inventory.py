@@ -1,0 +1,297 @@
+"""Use cases of the inventory: declare assets, ingest what they contain, match, keep findings current.
+
+Matching is estate-wide: each distinct (ecosystem, package, version) is matched once and cached in
+the store, so a new SBOM only costs the versions nobody else runs, and a feed import re-matches only
+the packages its records name.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from patchbook import ingest as parsers
+from patchbook.errors import PatchbookError
+from patchbook.ingest.inventory_file import DeclaredAsset, parse_inventory
+from patchbook.match import PackageKey, Unmatched, match, resolve
+from patchbook.match.lifecycle import Observation, reconcile
+from patchbook.model.asset import Asset
+from patchbook.model.component import ParsedInventory
+from patchbook.service.progress import NoProgress, Progress
+from patchbook.store import Store
+from patchbook.store import findings as finding_repo
+from patchbook.store import inventory as inventory_repo
+from patchbook.store import matching as match_repo
+
+
+class UnknownAsset(PatchbookError):
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f"asset {name!r} is not in the inventory; add it with "
+            f"`patchbook asset add {name} --kind service` or declare it in an inventory file "
+            "(`patchbook inventory apply FILE`)"
+        )
+
+
+@dataclass
+class IngestResult:
+    asset: str
+    format: str
+    source: str
+    components: int
+    unmatched: int
+    findings: int  # open findings of the asset after this ingest
+    new_findings: int
+    fixed: int = 0
+    inactive: int = 0
+    reopened: int = 0
+    unchanged: bool = False  # the same file as the current snapshot: nothing was written
+    warnings: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "asset": self.asset,
+            "format": self.format,
+            "components": self.components,
+            "unmatched": self.unmatched,
+            "findings": self.findings,
+            "new_findings": self.new_findings,
+            "fixed": self.fixed,
+            "inactive": self.inactive,
+            "reopened": self.reopened,
+            "unchanged": self.unchanged,
+            "source": self.source,
+            "warnings": self.warnings,
+        }
+
+
+# --- matching, estate-wide -----------------------------------------------------------------------
+
+
+def refresh_matches(conn: Connection, keys: Iterable[PackageKey]) -> int:
+    """Match the versions among ``keys`` that the estate has not matched yet; returns how many."""
+    todo = match_repo.unmatched(conn, keys)
+    if todo:
+        candidates = match_repo.load_candidates(conn, {(k.ecosystem, k.package) for k in todo})
+        match_repo.record(conn, todo, match(todo, candidates))
+    return len(todo)
+
+
+def reconcile_assets(
+    conn: Connection, asset_ids: Sequence[int], packages: set[tuple[str, str]] | None = None
+) -> finding_repo.Applied:
+    """Bring the findings of these assets in line with their current components and the match cache.
+
+    With ``packages``, only findings of those (ecosystem, package) are looked at (a feed import).
+    """
+    total = finding_repo.Applied()
+    for asset_id in asset_ids:
+        rows = [
+            r
+            for r in inventory_repo.current_packages(conn, asset_id)
+            if packages is None or (r.ecosystem, r.package) in packages
+        ]
+        installed: dict[tuple[str, str], set[str]] = {}
+        direct: dict[tuple[str, str], bool | None] = {}
+        versions: set[match_repo.Version] = set()
+        for r in rows:
+            pkg = (r.ecosystem, r.package)
+            installed.setdefault(pkg, set()).add(r.package_version)
+            if r.direct is not None:  # direct if any occurrence is; unknown only if every one is unknown
+                direct[pkg] = bool(direct.get(pkg)) or r.direct
+            versions.add((r.ecosystem, r.ecosystem_qualifier or "", r.package, r.package_version))
+        hits = match_repo.vulns_for(conn, versions)
+        grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
+        for (eco, _qual, name, version), vulns in hits.items():
+            for v in vulns:
+                g = grouped.setdefault(
+                    (eco, name, v.alias_group), {"versions": set(), "ids": set(), "fixed": set()}
+                )
+                g["versions"].add(version)
+                g["ids"].add(v.advisory_id)
+                g["fixed"].update(v.fixed)
+        observations = [
+            Observation(
+                ecosystem=eco,
+                package=name,
+                alias_group=group,
+                installed_version=", ".join(sorted(g["versions"])),
+                advisory_ids=tuple(sorted(g["ids"])),
+                fixed_versions=tuple(sorted(g["fixed"])),
+                direct=direct.get((eco, name)),
+            )
+            for (eco, name, group), g in grouped.items()
+        ]
+        known = [
+            k
+            for k in finding_repo.known(conn, asset_id)
+            if packages is None or (k.ecosystem, k.package) in packages
+        ]
+        installed_text = {pkg: ", ".join(sorted(vs)) for pkg, vs in installed.items()}
+        applied = finding_repo.apply(conn, asset_id, reconcile(known, observations, installed_text))
+        total.opened += applied.opened
+        total.reopened += applied.reopened
+        total.fixed += applied.fixed
+        total.inactive += applied.inactive
+    return total
+
+
+# --- ingest ---------------------------------------------------------------------------------------
+
+
+def _component_rows(parsed: ParsedInventory) -> tuple[list[dict[str, Any]], list[PackageKey], int]:
+    rows: list[dict[str, Any]] = []
+    keys: list[PackageKey] = []
+    unmatched = 0
+    for c in parsed.components:
+        resolved = resolve(c)
+        row: dict[str, Any] = {
+            "key": c.key,
+            "name": c.name,
+            "version": c.version,
+            "purl": c.purl,
+            "direct": c.direct,
+            "scope": c.scope,
+            "ecosystem": None,
+            "ecosystem_qualifier": None,
+            "package": None,
+            "package_version": None,
+            "unmatched_reason": None,
+        }
+        if isinstance(resolved, Unmatched):
+            unmatched += 1
+            row["unmatched_reason"] = resolved.reason
+        else:
+            keys.append(resolved)
+            row.update(
+                ecosystem=resolved.ecosystem,
+                ecosystem_qualifier=resolved.qualifier,
+                package=resolved.package,
+                package_version=resolved.version,
+            )
+        rows.append(row)
+    return rows, keys, unmatched
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_parsed(conn: Connection, asset_name: str, parsed: ParsedInventory, sha256: str) -> IngestResult:
+    found = inventory_repo.get_asset(conn, asset_name)
+    if found is None:
+        raise UnknownAsset(asset_name)
+    asset_id, _ = found
+    current = inventory_repo.current_snapshot(conn, asset_id)
+    rows, keys, unmatched = _component_rows(parsed)
+    result = IngestResult(
+        asset=asset_name,
+        format=parsed.format,
+        source=parsed.source,
+        components=len(rows),
+        unmatched=unmatched,
+        findings=0,
+        new_findings=0,
+        warnings=list(parsed.warnings),
+    )
+    if current is not None and current.sha256 == sha256:
+        result.unchanged = True  # re-ingesting the same file changes nothing
+    else:
+        inventory_repo.add_snapshot(
+            conn,
+            asset_id,
+            format=parsed.format,
+            spec_version=parsed.spec_version,
+            source=parsed.source,
+            sha256=sha256,
+            component_rows=rows,
+            unmatched=unmatched,
+        )
+        refresh_matches(conn, keys)
+        applied = reconcile_assets(conn, [asset_id])
+        result.new_findings, result.fixed = applied.opened, applied.fixed
+        result.inactive, result.reopened = applied.inactive, applied.reopened
+    result.findings = finding_repo.open_counts(conn, asset_id)
+    return result
+
+
+def ingest_file(store: Store, asset_name: str, path: Path) -> IngestResult:
+    """Parse one SBOM / lock file / package list and make it the asset's current component set."""
+    parsed = parsers.parse(path)  # parse before the transaction: bad input writes nothing
+    sha = _sha256(path)
+    with store.transaction() as conn:
+        return ingest_parsed(conn, asset_name, parsed, sha)
+
+
+# --- assets and the inventory file ---------------------------------------------------------------
+
+
+@dataclass
+class ApplyResult:
+    changes: list[tuple[str, str]]  # (asset, "added" | "changed" | "unchanged")
+    ingests: list[IngestResult]
+
+
+def apply_inventory(store: Store, path: Path, progress: Progress | None = None) -> ApplyResult:
+    """Declare the assets of an inventory file (idempotent) and ingest the SBOMs it names, atomically."""
+    progress = progress or NoProgress()
+    declared = parse_inventory(path)
+    parsed: list[tuple[DeclaredAsset, Path, ParsedInventory, str]] = []
+    total = sum(len(d.sboms) for d in declared)
+    progress.start("parse SBOMs", total)
+    for d in declared:
+        for sbom in d.sboms:
+            parsed.append((d, sbom, parsers.parse(sbom), _sha256(sbom)))
+            progress.advance()
+    progress.finish()
+    with store.transaction() as conn:
+        changes = [(d.asset.name, upsert_asset(conn, d.asset)) for d in declared]
+        ids = inventory_repo.asset_ids(conn)
+        for d in declared:
+            inventory_repo.set_dependencies(conn, ids[d.asset.name], [ids[n] for n in d.asset.depends_on])
+        progress.start("ingest and match", len(parsed))
+        results = []
+        for d, _sbom, inventory, sha in parsed:
+            results.append(ingest_parsed(conn, d.asset.name, inventory, sha))
+            progress.advance()
+        progress.finish()
+    return ApplyResult(changes, results)
+
+
+def upsert_asset(conn: Connection, asset: Asset) -> str:
+    _, change = inventory_repo.upsert_asset(conn, asset)
+    return change
+
+
+def add_asset(store: Store, asset: Asset) -> str:
+    with store.transaction() as conn:
+        ids = inventory_repo.asset_ids(conn)
+        missing = [d for d in asset.depends_on if d not in ids]
+        if missing:
+            raise UnknownAsset(missing[0])
+        asset_id, change = inventory_repo.upsert_asset(conn, asset)
+        inventory_repo.set_dependencies(conn, asset_id, [ids[d] for d in asset.depends_on])
+        return change
+
+
+# --- after a feed import --------------------------------------------------------------------------
+
+
+def rematch_packages(conn: Connection, packages: set[tuple[str, str]]) -> finding_repo.Applied:
+    """New or changed advisories for these packages: re-match the versions the estate runs, then
+    update the findings of the assets that contain them."""
+    if not packages:
+        return finding_repo.Applied()
+    forgotten = match_repo.forget_packages(conn, packages)
+    keys = [PackageKey(eco, pkg, version, qual or None) for eco, qual, pkg, version in forgotten]
+    refresh_matches(conn, keys)
+    return reconcile_assets(conn, inventory_repo.assets_with_packages(conn, sorted(packages)), packages)

@@ -1,0 +1,270 @@
+"""Repository for findings, their attributions (which sources report them) and their history."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from patchbook.match.lifecycle import Change, Known
+from patchbook.model.finding import Finding, FindingEvent, FindingState
+from patchbook.store.batching import chunks
+from patchbook.store.schema import assets, finding_attributions, finding_events, findings
+
+OWN_SOURCE = "patchbook"  # the attribution of patchbook's own matching
+
+
+def known(conn: Connection, asset_id: int) -> list[Known]:
+    f = findings.c
+    rows = conn.execute(
+        sa.select(f.id, f.ecosystem, f.package, f.alias_group, f.state, f.installed_version).where(
+            f.asset_id == asset_id
+        )
+    )
+    return [
+        Known(r.id, r.ecosystem, r.package, r.alias_group, FindingState(r.state), r.installed_version)
+        for r in rows
+    ]
+
+
+@dataclass
+class Applied:
+    opened: int = 0
+    reopened: int = 0
+    fixed: int = 0
+    inactive: int = 0
+
+
+def apply(conn: Connection, asset_id: int, changes: Sequence[Change], *, source: str = OWN_SOURCE) -> Applied:
+    """Write the lifecycle's changes for one asset: new findings, state moves, events, attributions."""
+    now = datetime.now(UTC)
+    applied = Applied()
+    new = [c for c in changes if c.finding_id is None]
+    if new:
+        conn.execute(
+            sa.insert(findings),
+            [
+                {
+                    "asset_id": asset_id,
+                    "ecosystem": c.identity[0],
+                    "package": c.identity[1],
+                    "alias_group": c.identity[2],
+                    "state": c.state.value,
+                    **_observed_fields(c),
+                    "first_seen": now,
+                    "last_seen": now,
+                    "state_changed_at": now,
+                }
+                for c in new
+            ],
+        )
+        ids = _ids_by_identity(conn, asset_id, [c.identity for c in new])
+        new = [Change(ids[c.identity], c.identity, c.state, c.event, c.detail, c.observation) for c in new]
+        applied.opened = len(new)
+    existing = [c for c in changes if c.finding_id is not None]
+    refreshed = [c for c in existing if c.observation is not None]
+    if refreshed:
+        conn.execute(
+            sa.update(findings).where(findings.c.id == sa.bindparam("b_id")),
+            [
+                {
+                    "b_id": c.finding_id,
+                    "state": c.state.value,
+                    "last_seen": now,
+                    **_observed_fields(c),
+                    **({"state_changed_at": now} if c.event == "reopened" else {}),
+                }
+                for c in refreshed
+            ],
+        )
+    moved = [c for c in existing if c.observation is None]
+    if moved:
+        conn.execute(
+            sa.update(findings).where(findings.c.id == sa.bindparam("b_id")),
+            [{"b_id": c.finding_id, "state": c.state.value, "state_changed_at": now} for c in moved],
+        )
+    applied.reopened = sum(1 for c in existing if c.event == "reopened")
+    applied.fixed = sum(1 for c in moved if c.state is FindingState.FIXED)
+    applied.inactive = sum(1 for c in moved if c.state is FindingState.INACTIVE)
+    events = [c for c in (*new, *existing) if c.event]
+    if events:
+        conn.execute(
+            sa.insert(finding_events),
+            [{"finding_id": c.finding_id, "at": now, "event": c.event, "detail": c.detail} for c in events],
+        )
+    _attribute(conn, [c for c in (*new, *refreshed)], [c for c in moved], source, now)
+    return applied
+
+
+def _observed_fields(change: Change) -> dict[str, Any]:
+    obs = change.observation
+    assert obs is not None
+    return {
+        "installed_version": obs.installed_version,
+        "fixed_versions": list(obs.fixed_versions),
+        "advisory_ids": list(obs.advisory_ids),
+        "direct": obs.direct,
+    }
+
+
+def _ids_by_identity(
+    conn: Connection, asset_id: int, identities: list[tuple[str, str, str]]
+) -> dict[tuple[str, str, str], int]:
+    f = findings.c
+    wanted = set(identities)
+    rows = conn.execute(sa.select(f.id, f.ecosystem, f.package, f.alias_group).where(f.asset_id == asset_id))
+    return {
+        (r.ecosystem, r.package, r.alias_group): r.id
+        for r in rows
+        if (r.ecosystem, r.package, r.alias_group) in wanted
+    }
+
+
+def _attribute(conn: Connection, seen: list[Change], gone: list[Change], source: str, now: datetime) -> None:
+    a = finding_attributions.c
+    seen_ids = [c.finding_id for c in seen if c.finding_id is not None]
+    existing: set[int] = set()
+    for part in chunks(seen_ids):
+        existing.update(
+            r[0]
+            for r in conn.execute(sa.select(a.finding_id).where(a.source == source, a.finding_id.in_(part)))
+        )
+    inserts = [
+        {"finding_id": i, "source": source, "first_seen": now, "last_seen": now, "active": True}
+        for i in seen_ids
+        if i not in existing
+    ]
+    if inserts:
+        conn.execute(sa.insert(finding_attributions), inserts)
+    updates = [{"b_id": i, "last_seen": now, "active": True} for i in seen_ids if i in existing]
+    updates += [{"b_id": c.finding_id, "last_seen": now, "active": False} for c in gone]
+    if updates:
+        conn.execute(
+            sa.update(finding_attributions).where(a.finding_id == sa.bindparam("b_id"), a.source == source),
+            updates,
+        )
+
+
+# --- reading --------------------------------------------------------------------------------------
+
+
+def _finding(row: Any, sources: tuple[str, ...]) -> Finding:
+    return Finding(
+        id=row.id,
+        asset=row.asset,
+        ecosystem=row.ecosystem,
+        package=row.package,
+        alias_group=row.alias_group,
+        state=FindingState(row.state),
+        installed_version=row.installed_version,
+        fixed_versions=tuple(row.fixed_versions or ()),
+        advisory_ids=tuple(row.advisory_ids or ()),
+        direct=row.direct,
+        first_seen=row.first_seen,
+        last_seen=row.last_seen,
+        state_changed_at=row.state_changed_at,
+        sources=sources,
+    )
+
+
+def _select() -> sa.Select[Any]:
+    return sa.select(findings, assets.c.name.label("asset")).join(assets, assets.c.id == findings.c.asset_id)
+
+
+def list_findings(conn: Connection, *, asset: str | None = None, state: str | None = None) -> list[Finding]:
+    stmt = _select().order_by(assets.c.name, findings.c.ecosystem, findings.c.package, findings.c.alias_group)
+    if asset is not None:
+        stmt = stmt.where(assets.c.name == asset)
+    if state is not None:
+        stmt = stmt.where(findings.c.state == state)
+    rows = list(conn.execute(stmt))
+    sources: dict[int, list[str]] = {}
+    a = finding_attributions.c
+    for r in conn.execute(sa.select(a.finding_id, a.source).where(a.active.is_(True)).order_by(a.source)):
+        sources.setdefault(r.finding_id, []).append(r.source)
+    return [_finding(r, tuple(sources.get(r.id, ()))) for r in rows]
+
+
+def get_finding(
+    conn: Connection, finding_id: int
+) -> tuple[Finding, list[dict[str, Any]], list[FindingEvent]] | None:
+    row = conn.execute(_select().where(findings.c.id == finding_id)).first()
+    if row is None:
+        return None
+    a = finding_attributions.c
+    attributions = [
+        dict(r._mapping)
+        for r in conn.execute(
+            sa.select(finding_attributions).where(a.finding_id == finding_id).order_by(a.source)
+        )
+    ]
+    e = finding_events.c
+    events = [
+        FindingEvent(r.at, r.event, dict(r.detail or {}))
+        for r in conn.execute(sa.select(finding_events).where(e.finding_id == finding_id).order_by(e.id))
+    ]
+    active = tuple(x["source"] for x in attributions if x["active"])
+    return _finding(row, active), attributions, events
+
+
+def open_counts(conn: Connection, asset_id: int) -> int:
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(
+                findings.c.asset_id == asset_id, findings.c.state == FindingState.OPEN.value
+            )
+        ).scalar_one()
+    )
+
+
+def regroup(conn: Connection, renamed: dict[str, str]) -> None:
+    """Alias groups merged (a GHSA-only group learned its CVE): move findings to the new key.
+
+    Where an asset already has a finding for the new group and the same package, the old one becomes
+    inactive with a ``merged`` event pointing at it, so no history is lost and no duplicate stays open.
+    """
+    if not renamed:
+        return
+    f = findings.c
+    now = datetime.now(UTC)
+    moved = list(
+        conn.execute(
+            sa.select(f.id, f.asset_id, f.ecosystem, f.package, f.alias_group).where(
+                f.alias_group.in_(list(renamed))
+            )
+        )
+    )
+    if not moved:
+        return
+    targets = {
+        (r.asset_id, r.ecosystem, r.package, r.alias_group): r.id
+        for r in conn.execute(
+            sa.select(f.id, f.asset_id, f.ecosystem, f.package, f.alias_group).where(
+                f.alias_group.in_(sorted(set(renamed.values())))
+            )
+        )
+    }
+    for r in moved:
+        new = renamed[r.alias_group]
+        into = targets.get((r.asset_id, r.ecosystem, r.package, new))
+        if into is None:
+            conn.execute(sa.update(findings).where(f.id == r.id).values(alias_group=new))
+            targets[(r.asset_id, r.ecosystem, r.package, new)] = r.id
+            event = {
+                "finding_id": r.id,
+                "at": now,
+                "event": "regrouped",
+                "detail": {"from": r.alias_group, "to": new},
+            }
+        else:
+            conn.execute(
+                sa.update(findings)
+                .where(f.id == r.id)
+                .values(state=FindingState.INACTIVE.value, state_changed_at=now)
+            )
+            event = {"finding_id": r.id, "at": now, "event": "merged", "detail": {"into": into, "group": new}}
+        conn.execute(sa.insert(finding_events).values(**event))
