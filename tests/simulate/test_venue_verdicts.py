@@ -42,4 +42,4 @@ def test_slow_patch_holds_or_rolls_back(small_flow: list[dict[str, Any]], attemp
     assert run.verdict in (Verdict.HOLD, Verdict.ROLLBACK), run.judgement.reasons
     assert run.diff is not None and not run.diff.critical_fields  # same fills, only slower
     high = {m.name for m in run.judgement.metrics if m.label.value == "High"}
-    assert high & {"latency_p50", "latency_p90", "latency_p99", "latency_p99.9"}
+    assert high & {"latency_p50", "latency_p90", "latency_p99", "latency_p99.9", "cpu_per_request"}
