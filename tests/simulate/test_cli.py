@@ -39,27 +39,53 @@ def test_issue_form_promote_exit_0_json(flow_file: Path) -> None:
     assert out["diff"]["deterministic"] is True and "ts" in out["diff"]["masked"]
 
 
-def test_run_subcommand_rollback_exit_1_and_html(flow_file: Path, tmp_path: Path) -> None:
+def test_run_subcommand_rollback_exit_1_and_html(flow_file: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
     html = tmp_path / "r.html"
-    r = _pb("simulate", "run", "--baseline", venue("1.4.2"), "--candidate", service("garbage"),
-            "--flow", str(flow_file), "--rounds", "1", "--html", str(html))
-    assert r.returncode == 1, r.stderr
-    assert "ROLLBACK" in r.stdout and "garbage" in r.stdout
+    code, out, _ = _main(capsys, "simulate", "run", "--baseline", venue("1.4.2"), "--candidate",
+                         service("garbage"), "--flow", str(flow_file), "--rounds", "1", "--html", str(html))
+    assert code == 1
+    assert "ROLLBACK" in out and "garbage" in out
     assert "<svg" in html.read_text()
 
 
-def test_usage_and_input_errors_exit_2(flow_file: Path, tmp_path: Path) -> None:
-    r = _pb("simulate", "--baseline", "x", "--flow", str(flow_file))
-    assert r.returncode == 2 and "missing --candidate" in r.stderr
-    r = _pb("simulate", "--baseline", "x", "--candidate", "y", "--flow", str(tmp_path / "none.jsonl"))
-    assert r.returncode == 2 and "none.jsonl" in r.stderr and r.stderr.count("\n") == 1
+def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
+    """The console script's main() in-process (no interpreter start-up per case)."""
+    from patchbook.cli.main import main
+
+    old = sys.argv
+    sys.argv = ["patchbook", *args]
+    try:
+        main()
+        code = 0
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    finally:
+        sys.argv = old
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_usage_and_input_errors_exit_2(flow_file: Path, tmp_path: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = _main(capsys, "simulate", "--baseline", "x", "--flow", str(flow_file))
+    assert code == 2 and "missing --candidate" in err
+    code, _, err = _main(capsys, "simulate", "--baseline", "x", "--candidate", "y",
+                         "--flow", str(tmp_path / "none.jsonl"))
+    assert code == 2 and "none.jsonl" in err and err.count("\n") == 1
     prof = tmp_path / "p.yaml"
     prof.write_text("rounds: 3\nratee: 10\n")
-    r = _pb("simulate", "--baseline", "x", "--candidate", "y", "--flow", str(flow_file),
-            "--profile", str(prof))
-    assert r.returncode == 2 and "unknown keys ['ratee']" in r.stderr
-    r = _pb("simulate", "--baseline", "x", "--candidate", "y", "--flow", str(flow_file), "--rate", "fast")
-    assert r.returncode == 2 and "--rate" in r.stderr
+    code, _, err = _main(capsys, "simulate", "--baseline", "x", "--candidate", "y", "--flow", str(flow_file),
+                         "--profile", str(prof))
+    assert code == 2 and "unknown keys ['ratee']" in err
+    code, _, err = _main(capsys, "simulate", "--baseline", "x", "--candidate", "y", "--flow", str(flow_file),
+                         "--rate", "fast")
+    assert code == 2 and "--rate" in err
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"op": "new", "order_id": "a", "t_ns": 0}\n')
+    code, _, err = _main(capsys, "simulate", "--baseline", "x", "--candidate", "y", "--flow", str(bad))
+    expected = f"patchbook: error: {bad}:line 1: new needs instrument, side, price, quantity"
+    assert code == 2 and err.strip() == expected
 
 
 def test_profile_file_thresholds(tmp_path: Path) -> None:

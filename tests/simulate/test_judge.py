@@ -137,3 +137,12 @@ def test_coordinated_omission_worked_example() -> None:
     assert corrected.get_total_count() == 1050
     assert corrected.get_value_at_percentile(99) == pytest.approx(40_000, rel=0.01)
     assert corrected.get_value_at_percentile(99.9) == pytest.approx(49_000, rel=0.01)
+
+
+def test_min_effect_floor_ignores_tiny_absolute_shifts() -> None:
+    base = [100.0, 101, 102, 100, 101, 102, 100, 101, 99, 100]
+    cand = [v * 1.25 for v in base]  # +25 %, clearly significant, but only ~25 µs
+    floor = MetricConfig("latency_p50", "latency", allowed_increase=1.10, min_effect=50.0)
+    assert classify_metric(LAT, base, cand).label is MetricLabel.HIGH
+    assert classify_metric(floor, base, cand).label is MetricLabel.PASS
+    assert classify_metric(floor, base, [v + 80 for v in base]).label is MetricLabel.HIGH

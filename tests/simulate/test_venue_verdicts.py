@@ -1,4 +1,4 @@
-"""The reference venue's patches get their verdicts reliably (2,000 orders, 3 rounds, repeated)."""
+"""The reference venue's patches get their verdicts reliably (2,000 orders at 8,000/s, 3 rounds, repeated)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from patchbook.simulate.runner import run_simulation
 
 from .conftest import venue
 
-PROFILE = Profile(rounds=3)
+PROFILE = Profile(rounds=3, rate="8000")
 REPEATS = 2
 
 
@@ -26,7 +26,7 @@ def test_identical_patch_promotes(small_flow: list[dict[str, Any]], attempt: int
 
 
 def test_tick_rounding_patch_rolls_back(small_flow: list[dict[str, Any]]) -> None:
-    run = run_simulation(venue("1.4.2"), venue("1.4.3-tick"), small_flow, Profile(rounds=2))
+    run = run_simulation(venue("1.4.2"), venue("1.4.3-tick"), small_flow, Profile(rounds=2, rate="8000"))
     assert run.verdict is Verdict.ROLLBACK and run.score == 0
     assert run.diff is not None
     crit = {f.path: f for f in run.diff.critical_fields}

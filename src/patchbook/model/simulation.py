@@ -49,6 +49,9 @@ class MetricConfig:
     must_have_data: bool = False
     muted: bool = False
     unit: str = ""
+    # absolute floor (patchbook's addition, in the metric's unit): a shift whose Hodges-Lehmann estimate is
+    # smaller than this is below what the harness can resolve and never fails, however significant
+    min_effect: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

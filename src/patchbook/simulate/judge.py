@@ -117,10 +117,14 @@ def classify_metric(
     margin = TOLERANCE * abs(est)
     up_ok = config.direction in (Direction.INCREASE, Direction.EITHER)
     down_ok = config.direction in (Direction.DECREASE, Direction.EITHER)
-    if up_ok and lo > margin and (math.isnan(ratio) or ratio >= config.allowed_increase):
+    if up_ok and lo > margin and est >= config.min_effect and (
+        math.isnan(ratio) or ratio >= config.allowed_increase
+    ):
         crit = config.critical and (math.isnan(ratio) or ratio >= config.critical_increase)
         return result(MetricLabel.HIGH, ratio, est, lo, hi, critical=crit)
-    if down_ok and hi < -margin and (math.isnan(ratio) or ratio <= config.allowed_decrease):
+    if down_ok and hi < -margin and est <= -config.min_effect and (
+        math.isnan(ratio) or ratio <= config.allowed_decrease
+    ):
         crit = config.critical and (math.isnan(ratio) or ratio <= config.critical_decrease)
         return result(MetricLabel.LOW, ratio, est, lo, hi, critical=crit)
     return result(MetricLabel.PASS, ratio, est, lo, hi)
