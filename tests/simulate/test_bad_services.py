@@ -69,3 +69,13 @@ def test_command_that_does_not_exist(tiny_flow: list[dict[str, Any]]) -> None:
     f = _candidate_failure(run)
     assert f.kind == "start" and "/nonexistent/venue-engine" in f.detail
     assert run.verdict is Verdict.ROLLBACK
+
+
+def test_non_deterministic_baseline_invalidates_the_run(tiny_flow: list[dict[str, Any]]) -> None:
+    run = run_simulation(service("nondeterministic"), service("nondeterministic"), tiny_flow, FAST)
+    assert run.diff is not None and not run.diff.deterministic
+    price = next(f for f in run.diff.fields if f.path == "fills[].price")
+    assert price.noise > 0 and price.must_match and not price.masked
+    check = next(c for c in run.judgement.checks if c.name == "deterministic replay")
+    assert not check.passed and "run invalid" in check.detail
+    assert run.verdict is Verdict.ROLLBACK

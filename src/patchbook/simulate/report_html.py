@@ -81,7 +81,10 @@ def latency_svg(curves: dict[str, list[tuple[float, float]]], width: int = 760, 
         if n > x_max:
             break
         x = sx(n)
-        label = "0%" if n == 0 else f"{100 * (1 - 10 ** -n):.{max(0, math.ceil(n) - 2)}f}%"
+        if n != int(n):  # half-nines get a grid line only; labels at 0 %, 90 %, 99 %, 99.9 %, ...
+            out.append(f'<line x1="{x:.1f}" y1="{pad_t}" x2="{x:.1f}" y2="{height - pad_b}" class="grid"/>')
+            continue
+        label = "0%" if n == 0 else f"{100 * (1 - 10 ** -n):.{max(0, int(n) - 2)}f}%"
         out.append(f'<line x1="{x:.1f}" y1="{pad_t}" x2="{x:.1f}" y2="{height - pad_b}" class="grid"/>'
                    f'<text x="{x:.1f}" y="{height - pad_b + 16}" text-anchor="middle" class="tick">'
                    f"{label}</text>")

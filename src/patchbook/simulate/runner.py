@@ -7,9 +7,11 @@ hangs and garbage become failed checks with their evidence, and the verdict is r
 
 from __future__ import annotations
 
+import hashlib
 import math
 import os
 import platform
+import shlex
 import sys
 import tempfile
 import time
@@ -17,6 +19,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from patchbook.model.simulation import (
     CriticalCheck,
@@ -112,10 +116,6 @@ def run_simulation(
         records, sha = load_flow(flow)
         flow_name = str(flow)
     else:
-        import hashlib
-
-        import orjson
-
         records = list(flow)
         sha = hashlib.sha256(b"".join(orjson.dumps(r) + b"\n" for r in records)).hexdigest()
         flow_name = "<in-memory flow>"
@@ -292,6 +292,4 @@ def _judge(prof: Profile, ms: Sequence[RoundMeasurement], diff: DiffReport | Non
 
 def python_command(script: Path, *args: str) -> str:
     """A command line running ``script`` with this interpreter (used by the demo and the tests)."""
-    import shlex
-
     return shlex.join([sys.executable, str(script), *args])
