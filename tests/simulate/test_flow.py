@@ -107,3 +107,22 @@ def test_cli_generate_to_stdout_and_file(tmp_path: Path) -> None:
     assert f.read_bytes() == out
     bad = subprocess.run([*cmd, "--profile", "nope"], capture_output=True)
     assert bad.returncode == 2 and b"unknown flow profile" in bad.stderr
+
+
+def test_lobster_flow_replays_through_the_venue(shared_data: Path) -> None:
+    """Real AMZN order flow through the reference venue: every message answered, and the options-only
+    tick patch leaves these (spot) fills untouched — the diff only sees what the flow exercises."""
+    from itertools import islice
+
+    from patchbook.simulate.profile import Profile
+    from patchbook.simulate.runner import run_simulation
+
+    from .conftest import venue
+
+    recs = list(islice(import_lobster(shared_data / LOBSTER), 3000))
+    run = run_simulation(venue("1.4.2"), venue("1.4.3-tick"), recs, Profile(rounds=1, rate="8000"))
+    assert all(m.failure is None and m.responses == 3000 for m in run.measurements)
+    assert run.diff is not None and run.diff.deterministic and not run.diff.critical_fields
+    # cancels and executions of orders resting before 09:30 meet an empty book: recorded as rejects
+    assert all(m.rejects > 0 for m in run.measurements)
+    assert "ts" in {f.path for f in run.diff.masked}
