@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from patchbook.store.migrate import head_revision as migrate_head
 from tests.cli.conftest import Run
 
 
@@ -102,7 +103,7 @@ def test_postgres_needs_db_upgrade_first(run: Run, pg_url: str, shared_data: Pat
     assert before.returncode == 2 and "run `patchbook db upgrade`" in before.stderr
     upgraded = run("db", "upgrade", "--json", env=env)
     assert upgraded.returncode == 0, upgraded.stderr
-    assert json.loads(upgraded.stdout)["after"] == "0001"
+    assert json.loads(upgraded.stdout)["after"] == migrate_head()
     imported = run("feeds", "import", str(shared_data / "osv" / "ghsa"), "--json", env=env)
     assert imported.returncode == 0, imported.stderr
     assert json.loads(run("feeds", "status", "--json", env=env).stdout)["advisories"] == 44

@@ -12,8 +12,11 @@ _FRACTION = re.compile(r"(\.\d{6})\d+")
 def parse_rfc3339(value: object) -> datetime:
     if not isinstance(value, str) or not value:
         raise ValueError(f"expected an RFC 3339 timestamp string, got {value!r}")
+    text = value.strip()
+    if "." in text:
+        text = _FRACTION.sub(r"\1", text)
     try:
-        parsed = datetime.fromisoformat(_FRACTION.sub(r"\1", value.strip()))
+        parsed = datetime.fromisoformat(text)
     except ValueError:
         raise ValueError(f"expected an RFC 3339 timestamp, got {value!r}") from None
     if parsed.tzinfo is None:  # OSV timestamps are UTC; a few producers omit the Z

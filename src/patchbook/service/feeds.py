@@ -30,6 +30,7 @@ from patchbook.store import advisories as repo
 from patchbook.store import findings as finding_repo
 
 BATCH = 2000
+ANALYZE_EVERY = 20_000
 MAX_SKIPS_SHOWN = 20
 
 
@@ -157,8 +158,16 @@ def _import_osv(
     max_modified: datetime | None = None
     batch: list[repo.StoredAdvisory] = []
 
+    analysed_at = 0  # records written when the planner statistics were last refreshed
+
     def flush() -> None:
-        nonlocal batch
+        nonlocal batch, analysed_at
+        written = report.counts.inserted + report.counts.updated
+        if conn.dialect.name == "postgresql" and written - analysed_at >= ANALYZE_EVERY:
+            # A bulk load inside one transaction outgrows the planner's idea of these tables (autovacuum
+            # cannot see uncommitted rows), and lookups turn into sequential scans; refresh the stats.
+            conn.exec_driver_sql("ANALYZE advisories, affected_packages, alias_members")
+            analysed_at = written
         if batch:
             renamed = _write_batch(conn, batch, import_id, report.counts, report.packages_touched)
             report.alias_groups_merged += len(renamed)

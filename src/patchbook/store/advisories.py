@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from patchbook.model.advisory import Advisory, AffectedPackage, KevEntry
 from patchbook.store.batching import chunks
+from patchbook.store.bulk import insert_rows
 from patchbook.store.schema import (
     advisories,
     affected_packages,
@@ -173,8 +174,9 @@ def insert_advisories(
     """Insert new advisories; ``groups`` (from :func:`merge_alias_groups`) gives each its group key."""
     if not items:
         return
-    conn.execute(
-        sa.insert(advisories),
+    insert_rows(
+        conn,
+        advisories,
         [
             {"id": i.advisory.id, "alias_group": groups[i.advisory.id], **_advisory_row(i, import_id)}
             for i in items
@@ -182,7 +184,7 @@ def insert_advisories(
     )
     rows = [row for i in items for row in _affected_rows(i.advisory.id, i.advisory.affected)]
     if rows:
-        conn.execute(sa.insert(affected_packages), rows)
+        insert_rows(conn, affected_packages, rows)
 
 
 def update_advisories(
@@ -203,7 +205,7 @@ def update_advisories(
         conn.execute(sa.delete(affected_packages).where(affected_packages.c.advisory_id.in_(part)))
     rows = [row for i in items for row in _affected_rows(i.advisory.id, i.advisory.affected)]
     if rows:
-        conn.execute(sa.insert(affected_packages), rows)
+        insert_rows(conn, affected_packages, rows)
 
 
 # --- alias groups ---------------------------------------------------------------------------------
@@ -293,7 +295,7 @@ def merge_alias_groups(conn: Connection, identifier_sets: Sequence[Sequence[str]
         known = [c for c in changes if c["identifier"] in current]
         new = [c for c in changes if c["identifier"] not in current]
         if new:
-            conn.execute(sa.insert(alias_members), new)
+            insert_rows(conn, alias_members, new)
         if known:
             conn.execute(
                 sa.update(alias_members).where(alias_members.c.identifier == sa.bindparam("b_identifier")),

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 
 from patchbook.model.asset import Asset, AssetKind, Criticality, Environment, Exposure
 from patchbook.store.batching import chunks
+from patchbook.store.bulk import insert_rows
 from patchbook.store.schema import asset_dependencies, assets, components, snapshots
 
 ASSET_FIELDS = (
@@ -159,7 +160,7 @@ def add_snapshot(
     assert key is not None
     snapshot_id = int(key[0])
     if component_rows:
-        conn.execute(sa.insert(components), [{**row, "snapshot_id": snapshot_id} for row in component_rows])
+        insert_rows(conn, components, [{**row, "snapshot_id": snapshot_id} for row in component_rows])
     return snapshot_id
 
 

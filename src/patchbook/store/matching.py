@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection
 
 from patchbook.match import Candidate, PackageKey, VersionVuln
 from patchbook.store.batching import chunks
+from patchbook.store.bulk import insert_rows
 from patchbook.store.schema import advisories, affected_packages, matched_versions, version_vulns
 
 Package = tuple[str, str]  # (ecosystem, normalised package name)
@@ -82,8 +83,9 @@ def record(conn: Connection, keys: Sequence[PackageKey], hits: Sequence[VersionV
         return
     now = datetime.now(UTC)
     unique = {version_of(k) for k in keys}
-    conn.execute(
-        sa.insert(matched_versions),
+    insert_rows(
+        conn,
+        matched_versions,
         [{**dict(zip(_VERSION_COLUMNS, v, strict=True)), "matched_at": now} for v in unique],
     )
     rows: dict[tuple[Version, str], dict[str, Any]] = {}
@@ -99,7 +101,7 @@ def record(conn: Connection, keys: Sequence[PackageKey], hits: Sequence[VersionV
             },
         )
     if rows:
-        conn.execute(sa.insert(version_vulns), list(rows.values()))
+        insert_rows(conn, version_vulns, list(rows.values()))
 
 
 def forget_packages(conn: Connection, packages: Iterable[Package]) -> list[Version]:
