@@ -158,6 +158,7 @@ def _import_osv(
     max_modified: datetime | None = None
     batch: list[repo.StoredAdvisory] = []
 
+    groups = repo.AliasGroups(conn)
     analysed_at = 0  # records written when the planner statistics were last refreshed
 
     def flush() -> None:
@@ -169,7 +170,7 @@ def _import_osv(
             conn.exec_driver_sql("ANALYZE advisories, affected_packages, alias_members")
             analysed_at = written
         if batch:
-            renamed = _write_batch(conn, batch, import_id, report.counts, report.packages_touched)
+            renamed = _write_batch(conn, batch, import_id, report.counts, report.packages_touched, groups)
             report.alias_groups_merged += len(renamed)
             finding_repo.regroup(conn, renamed)
             batch = []
@@ -212,6 +213,7 @@ def _write_batch(
     import_id: int,
     counts: repo.ImportCounts,
     packages: set[tuple[str, str]],
+    groups: repo.AliasGroups,
 ) -> dict[str, str]:
     """Write one batch: new records inserted, newer ones updated, alias groups merged first so every
     row is written with its final group key. Returns the groups renamed (old -> new key)."""
@@ -226,7 +228,7 @@ def _write_batch(
             updates.append(item)
         else:
             counts.unchanged += 1
-    merge = repo.merge_alias_groups(conn, [item.advisory.identifiers for item in (*inserts, *updates)])
+    merge = groups.merge([item.advisory.identifiers for item in (*inserts, *updates)])
     repo.insert_advisories(conn, inserts, import_id, merge.keys)
     repo.update_advisories(conn, updates, import_id, merge.keys)
     counts.inserted += len(inserts)

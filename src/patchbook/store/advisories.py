@@ -252,62 +252,102 @@ class AliasMerge:
     groups_touched: int = 0
 
 
-def merge_alias_groups(conn: Connection, identifier_sets: Sequence[Sequence[str]]) -> AliasMerge:
-    """Join each set of identifiers (a record's id and aliases) into one group with what it touches.
+class AliasGroups:
+    """The alias-group membership an import works against, kept in memory for the import's length.
 
-    Groups only ever merge: an alias once asserted by a source keeps the two ids together. The
-    work is bounded by what this import touches, not by the size of the store.
+    A store with up to ``PRELOAD_LIMIT`` identifiers is read once; a larger one is read per batch,
+    only for the identifiers (and groups) a batch touches. Either way every merge writes through.
     """
-    uf = _UnionFind()
-    for ids in identifier_sets:
-        first = ids[0]
-        for other in ids:
-            uf.union(first, other)
-    touched = list(uf.parent)
-    current: dict[str, str] = {}
-    for part in chunks(touched):
-        rows = conn.execute(sa.select(alias_members).where(alias_members.c.identifier.in_(part)))
-        current.update((r.identifier, r.alias_group) for r in rows)
-    old_groups = sorted(set(current.values()))
-    for part in chunks(old_groups):
-        rows = conn.execute(sa.select(alias_members).where(alias_members.c.alias_group.in_(part)))
-        current.update((r.identifier, r.alias_group) for r in rows)
-    by_old_group: dict[str, list[str]] = {}
-    for identifier, group in current.items():
-        by_old_group.setdefault(group, []).append(identifier)
-    for members in by_old_group.values():
-        for other in members:
-            uf.union(members[0], other)
 
-    merge = AliasMerge()
-    changes: list[dict[str, str]] = []
-    for members in uf.groups().values():
-        key = group_key(members)
-        for identifier in members:
-            merge.keys[identifier] = key
-            old = current.get(identifier)
-            if old != key:
-                changes.append({"identifier": identifier, "alias_group": key})
-                if old is not None and old != key:
-                    merge.renamed[old] = key
-        merge.groups_touched += 1
-    if changes:
-        known = [c for c in changes if c["identifier"] in current]
-        new = [c for c in changes if c["identifier"] not in current]
-        if new:
-            insert_rows(conn, alias_members, new)
-        if known:
-            conn.execute(
-                sa.update(alias_members).where(alias_members.c.identifier == sa.bindparam("b_identifier")),
-                [{"b_identifier": c["identifier"], "alias_group": c["alias_group"]} for c in known],
+    PRELOAD_LIMIT = 500_000
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.group_of: dict[str, str] = {}
+        self.members: dict[str, set[str]] = {}
+        count = conn.execute(sa.select(sa.func.count()).select_from(alias_members)).scalar_one()
+        self.complete = count <= self.PRELOAD_LIMIT
+        if self.complete:
+            self._remember(conn.execute(sa.select(alias_members.c.identifier, alias_members.c.alias_group)))
+
+    def _remember(self, rows: Iterable[Any]) -> None:
+        for identifier, group in rows:
+            self.group_of[identifier] = group
+            self.members.setdefault(group, set()).add(identifier)
+
+    def _load(self, identifiers: Iterable[str]) -> None:
+        if self.complete:
+            return
+        missing = [i for i in identifiers if i not in self.group_of]
+        groups: set[str] = set()
+        for part in chunks(missing):
+            rows = list(
+                self.conn.execute(sa.select(alias_members).where(alias_members.c.identifier.in_(part)))
             )
-        # Stored advisories carry their group key; those whose id changed group are rewritten (rows
-        # this import is about to write get theirs from ``keys``).
-        conn.execute(
-            sa.update(advisories).where(advisories.c.id == sa.bindparam("b_id")),
-            [{"b_id": c["identifier"], "alias_group": c["alias_group"]} for c in changes],
-        )
-    return merge
+            groups.update(r.alias_group for r in rows)
+            self._remember((r.identifier, r.alias_group) for r in rows)
+        for part in chunks(sorted(groups)):
+            self._remember(
+                (r.identifier, r.alias_group)
+                for r in self.conn.execute(
+                    sa.select(alias_members).where(alias_members.c.alias_group.in_(part))
+                )
+            )
+
+    def merge(self, identifier_sets: Sequence[Sequence[str]]) -> AliasMerge:
+        """Join each set of identifiers (a record's id and aliases) into one group with what it touches.
+
+        Groups only ever merge: an alias once asserted by a source keeps the two ids together.
+        """
+        uf = _UnionFind()
+        for ids in identifier_sets:
+            for other in ids:
+                uf.union(ids[0], other)
+        self._load(list(uf.parent))
+        for identifier in list(uf.parent):
+            group = self.group_of.get(identifier)
+            if group is not None:
+                for other in self.members[group]:
+                    uf.union(identifier, other)
+        merge = AliasMerge()
+        inserts: list[dict[str, str]] = []
+        moves: list[dict[str, str]] = []
+        for members in uf.groups().values():
+            key = group_key(members)
+            merge.groups_touched += 1
+            for identifier in members:
+                merge.keys[identifier] = key
+                old = self.group_of.get(identifier)
+                if old == key:
+                    continue
+                if old is None:
+                    inserts.append({"identifier": identifier, "alias_group": key})
+                else:
+                    moves.append({"b_identifier": identifier, "alias_group": key})
+                    merge.renamed[old] = key
+                    self.members[old].discard(identifier)
+                self.group_of[identifier] = key
+                self.members.setdefault(key, set()).add(identifier)
+        if inserts:
+            insert_rows(self.conn, alias_members, inserts)
+        if moves:
+            self.conn.execute(
+                sa.update(alias_members).where(alias_members.c.identifier == sa.bindparam("b_identifier")),
+                moves,
+            )
+            # Stored advisories carry their group key. Only an identifier already in a group can be a
+            # stored advisory (every advisory's id joins a group when it is written), so only moves
+            # can rewrite one; rows about to be written take theirs from ``keys``.
+            self.conn.execute(
+                sa.update(advisories).where(advisories.c.id == sa.bindparam("b_id")),
+                [{"b_id": m["b_identifier"], "alias_group": m["alias_group"]} for m in moves],
+            )
+        return merge
+
+
+def merge_alias_groups(conn: Connection, identifier_sets: Sequence[Sequence[str]]) -> AliasMerge:
+    """One-off merge (tests, small callers); an import keeps one :class:`AliasGroups` for all batches."""
+    return AliasGroups(conn).merge(identifier_sets)
 
 
 def alias_group_of(conn: Connection, identifier: str) -> str | None:

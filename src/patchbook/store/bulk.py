@@ -37,7 +37,7 @@ def insert_rows(conn: Connection, table: sa.Table, rows: Sequence[Mapping[str, A
 
 
 def _row(
-    row: Mapping[str, Any], names: list[str], processors: list[Callable[[Any], Any] | None]
+    row: Mapping[str, Any], names: list[str], processors: Sequence[Callable[[Any], Any] | None]
 ) -> tuple[Any, ...]:
     return tuple(p(row[n]) if p is not None else row[n] for n, p in zip(names, processors, strict=True))
 
