@@ -30,8 +30,9 @@ def _candidate_failure(run: Any) -> Any:
         ("wrong_seq", {"wrong-seq"}, '"seq": 1001'),
     ],
 )
-def test_broken_candidate_is_rollback_with_evidence(tiny_flow: list[dict[str, Any]], name: str,
-                                                    kind: set[str], evidence: str) -> None:
+def test_broken_candidate_is_rollback_with_evidence(
+    tiny_flow: list[dict[str, Any]], name: str, kind: set[str], evidence: str
+) -> None:
     run = run_simulation(venue("1.4.2"), service(name), tiny_flow, FAST)
     assert run.verdict is Verdict.ROLLBACK and run.score == 0
     f = _candidate_failure(run)

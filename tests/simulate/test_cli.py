@@ -30,8 +30,20 @@ def _pb(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_issue_form_promote_exit_0_json(flow_file: Path) -> None:
-    r = _pb("simulate", "--baseline", venue("1.4.2"), "--candidate", venue("1.4.3"), "--flow", str(flow_file),
-            "--rounds", "1", "--rate", "4000", "--json")
+    r = _pb(
+        "simulate",
+        "--baseline",
+        venue("1.4.2"),
+        "--candidate",
+        venue("1.4.3"),
+        "--flow",
+        str(flow_file),
+        "--rounds",
+        "1",
+        "--rate",
+        "4000",
+        "--json",
+    )
     assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
     assert out["verdict"] == "promote" and out["score"] == 100.0
@@ -39,11 +51,25 @@ def test_issue_form_promote_exit_0_json(flow_file: Path) -> None:
     assert out["diff"]["deterministic"] is True and "ts" in out["diff"]["masked"]
 
 
-def test_run_subcommand_rollback_exit_1_and_html(flow_file: Path, tmp_path: Path,
-                                                  capsys: pytest.CaptureFixture[str]) -> None:
+def test_run_subcommand_rollback_exit_1_and_html(
+    flow_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     html = tmp_path / "r.html"
-    code, out, _ = _main(capsys, "simulate", "run", "--baseline", venue("1.4.2"), "--candidate",
-                         service("garbage"), "--flow", str(flow_file), "--rounds", "1", "--html", str(html))
+    code, out, _ = _main(
+        capsys,
+        "simulate",
+        "run",
+        "--baseline",
+        venue("1.4.2"),
+        "--candidate",
+        service("garbage"),
+        "--flow",
+        str(flow_file),
+        "--rounds",
+        "1",
+        "--html",
+        str(html),
+    )
     assert code == 1
     assert "ROLLBACK" in out and "garbage" in out
     assert "<svg" in html.read_text()
@@ -66,20 +92,33 @@ def _main(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str
     return code, out.out, out.err
 
 
-def test_usage_and_input_errors_exit_2(flow_file: Path, tmp_path: Path,
-                                       capsys: pytest.CaptureFixture[str]) -> None:
+def test_usage_and_input_errors_exit_2(
+    flow_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, _, err = _main(capsys, "simulate", "--baseline", "x", "--flow", str(flow_file))
     assert code == 2 and "missing --candidate" in err
-    code, _, err = _main(capsys, "simulate", "--baseline", "x", "--candidate", "y",
-                         "--flow", str(tmp_path / "none.jsonl"))
+    code, _, err = _main(
+        capsys, "simulate", "--baseline", "x", "--candidate", "y", "--flow", str(tmp_path / "none.jsonl")
+    )
     assert code == 2 and "none.jsonl" in err and err.count("\n") == 1
     prof = tmp_path / "p.yaml"
     prof.write_text("rounds: 3\nratee: 10\n")
-    code, _, err = _main(capsys, "simulate", "--baseline", "x", "--candidate", "y", "--flow", str(flow_file),
-                         "--profile", str(prof))
+    code, _, err = _main(
+        capsys,
+        "simulate",
+        "--baseline",
+        "x",
+        "--candidate",
+        "y",
+        "--flow",
+        str(flow_file),
+        "--profile",
+        str(prof),
+    )
     assert code == 2 and "unknown keys ['ratee']" in err
-    code, _, err = _main(capsys, "simulate", "--baseline", "x", "--candidate", "y", "--flow", str(flow_file),
-                         "--rate", "fast")
+    code, _, err = _main(
+        capsys, "simulate", "--baseline", "x", "--candidate", "y", "--flow", str(flow_file), "--rate", "fast"
+    )
     assert code == 2 and "--rate" in err
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"op": "new", "order_id": "a", "t_ns": 0}\n')

@@ -10,14 +10,31 @@ from patchbook.simulate.profile import DEFAULT_MUST_MATCH
 REQ = [{"op": "new", "order_id": f"o{i}"} for i in range(1, 101)]
 
 
-def answers(ts_seed: int, price: float = 10.0, changed: set[int] | None = None,
-            extra: dict[int, dict[str, Any]] | None = None) -> dict[int, dict[str, Any]]:
+def answers(
+    ts_seed: int,
+    price: float = 10.0,
+    changed: set[int] | None = None,
+    extra: dict[int, dict[str, Any]] | None = None,
+) -> dict[int, dict[str, Any]]:
     out = {}
     for seq in range(1, 101):
         p = price + (1 if changed and seq in changed else 0)
-        r: dict[str, Any] = {"seq": seq, "status": "filled", "ts": ts_seed * 1000 + seq,
-                             "fills": [{"trade_id": f"t{ts_seed}-{seq}", "price": p, "qty": 1, "side": "buy",
-                                        "maker": "a", "taker": "b"}], "leaves": 0}
+        r: dict[str, Any] = {
+            "seq": seq,
+            "status": "filled",
+            "ts": ts_seed * 1000 + seq,
+            "fills": [
+                {
+                    "trade_id": f"t{ts_seed}-{seq}",
+                    "price": p,
+                    "qty": 1,
+                    "side": "buy",
+                    "maker": "a",
+                    "taker": "b",
+                }
+            ],
+            "leaves": 0,
+        }
         r.update((extra or {}).get(seq, {}))
         out[seq] = r
     return out

@@ -58,15 +58,26 @@ def test_exchange_core_mix() -> None:
 def test_bad_flow_line_is_named(tmp_path: Path) -> None:
     p = tmp_path / "flow.jsonl"
     good = orjson.dumps({"op": "cancel", "order_id": "a", "t_ns": 1}).decode()
-    p.write_text(f"{good}\n{good}\n{{\"op\": \"new\", \"order_id\": \"x\"}}\n")
+    p.write_text(f'{good}\n{good}\n{{"op": "new", "order_id": "x"}}\n')
     with pytest.raises(InputError) as e:
         load_flow(p)
     assert str(e.value).startswith(f"{p}:line 3: new needs")
     p.write_text(f"{good}\nnot json\n")
     with pytest.raises(InputError, match="line 2: not JSON"):
         load_flow(p)
-    p.write_text(orjson.dumps({"op": "new", "order_id": "x", "instrument": {"symbol": "O", "kind": "option"},
-                               "side": "buy", "price": 1, "quantity": 1}).decode() + "\n")
+    p.write_text(
+        orjson.dumps(
+            {
+                "op": "new",
+                "order_id": "x",
+                "instrument": {"symbol": "O", "kind": "option"},
+                "side": "buy",
+                "price": 1,
+                "quantity": 1,
+            }
+        ).decode()
+        + "\n"
+    )
     with pytest.raises(InputError, match="line 1: option instrument needs underlying"):
         load_flow(p)
 
@@ -98,15 +109,26 @@ def test_lobster_bad_line(tmp_path: Path) -> None:
         list(import_lobster(p))
 
 
-def test_cli_generate_to_stdout_and_file(tmp_path: Path) -> None:
+def test_cli_generate_to_stdout_and_file(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from patchbook.cli.main import main
+
     cmd = [sys.executable, "-m", "patchbook.cli.main", "flow", "generate", "--orders", "50", "--seed", "9"]
-    out = subprocess.run(cmd, capture_output=True, check=True).stdout
+    out = subprocess.run(cmd, capture_output=True, check=True).stdout  # the real console script, stdout
     assert out == _bytes(generate(50, 9))
     f = tmp_path / "f.jsonl"
-    subprocess.run([*cmd, "-o", str(f)], capture_output=True, check=True)
+    for args, code in (([*cmd[3:], "-o", str(f)], 0), ([*cmd[3:], "--profile", "nope"], 2)):
+        old = sys.argv
+        sys.argv = ["patchbook", *args]
+        try:
+            main()
+            got = 0
+        except SystemExit as exc:
+            got = exc.code if isinstance(exc.code, int) else 1
+        finally:
+            sys.argv = old
+        assert got == code
     assert f.read_bytes() == out
-    bad = subprocess.run([*cmd, "--profile", "nope"], capture_output=True)
-    assert bad.returncode == 2 and b"unknown flow profile" in bad.stderr
+    assert "unknown flow profile" in capsys.readouterr().err
 
 
 def test_lobster_flow_replays_through_the_venue(shared_data: Path) -> None:

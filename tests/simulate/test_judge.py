@@ -8,7 +8,15 @@ import numpy as np
 import pytest
 from hdrh.histogram import HdrHistogram
 
-from patchbook.model.simulation import CriticalCheck, Direction, MetricConfig, MetricLabel, Verdict
+from patchbook.model.simulation import (
+    CriticalCheck,
+    DiffReport,
+    Direction,
+    MetricConfig,
+    MetricLabel,
+    RoundMeasurement,
+    Verdict,
+)
 from patchbook.simulate.judge import classify_metric, judge, mann_whitney_ci, score_metrics
 
 LAT = MetricConfig("latency_p99", "latency", Direction.INCREASE, allowed_increase=1.10)
@@ -74,8 +82,11 @@ def test_weighted_sum_score() -> None:
     base = [10.0, 11, 12, 10, 11, 12, 10, 11]
     high = [30.0, 31, 32, 30, 31, 32, 30, 31]
     configs = [LAT, MetricConfig("latency_p50", "latency"), TPUT]
-    results = [classify_metric(configs[0], base, high), classify_metric(configs[1], base, base),
-               classify_metric(configs[2], base, base)]
+    results = [
+        classify_metric(configs[0], base, high),
+        classify_metric(configs[1], base, base),
+        classify_metric(configs[2], base, base),
+    ]
     score, groups = score_metrics(results, {"latency": 60, "throughput": 40})
     assert groups == {"latency": 50.0, "throughput": 100.0}
     assert score == 70.0  # 50 * 0.6 + 100 * 0.4
@@ -88,11 +99,21 @@ def test_verdicts() -> None:
     base = {"latency_p99": [10.0, 11, 12, 10, 11, 12, 10, 11]}
     assert judge([LAT], base, base).verdict is Verdict.PROMOTE
     worse = {"latency_p99": [30.0, 31, 32, 30, 31, 32, 30, 31]}
-    j = judge([LAT, MetricConfig("latency_p50", "latency")], {**base, "latency_p50": base["latency_p99"]},
-              {**worse, "latency_p50": base["latency_p99"]}, group_weights={"latency": 100})
+    j = judge(
+        [LAT, MetricConfig("latency_p50", "latency")],
+        {**base, "latency_p50": base["latency_p99"]},
+        {**worse, "latency_p50": base["latency_p99"]},
+        group_weights={"latency": 100},
+    )
     assert j.score == 50.0 and j.verdict is Verdict.ROLLBACK
-    j = judge([LAT], base, base, pass_threshold=95, marginal_threshold=40,
-              checks=[CriticalCheck("no output regressions", False, "x", critical=False)])
+    j = judge(
+        [LAT],
+        base,
+        base,
+        pass_threshold=95,
+        marginal_threshold=40,
+        checks=[CriticalCheck("no output regressions", False, "x", critical=False)],
+    )
     assert j.verdict is Verdict.HOLD and j.score == 100.0
 
 
@@ -146,3 +167,31 @@ def test_min_effect_floor_ignores_tiny_absolute_shifts() -> None:
     assert classify_metric(LAT, base, cand).label is MetricLabel.HIGH
     assert classify_metric(floor, base, cand).label is MetricLabel.PASS
     assert classify_metric(floor, base, [v + 80 for v in base]).label is MetricLabel.HIGH
+
+
+def _round(arm: str, r: int, p50: float, wait: float, cpu: float = 60.0) -> RoundMeasurement:
+    windows = [{"latency_p50": p50 + i, "latency_p90": p50 * 2 + i, "latency_p99": p50 * 3 + i,
+                "latency_p99.9": p50 * 4 + i, "throughput": 5000.0 - i, "cpu_per_request": cpu + i * 0.1,
+                "wait_share": wait} for i in range(10)]
+    return RoundMeasurement(arm, r, 1000, 1000, 900, 0.2, 5000.0, p50, p50 * 2, p50 * 3, p50 * 4, p50 * 5,
+                            0, 0, 20_000, 0.1, 0, windows=windows)
+
+
+def test_starved_candidate_latency_is_not_judged_and_verdict_is_hold() -> None:
+    from patchbook.simulate.profile import Profile
+    from patchbook.simulate.runner import _judge
+
+    prof = Profile()
+    same = DiffReport(1000, (), True, 20.0, 0.03)
+    base = [_round("baseline", r, 100.0, 0.02) for r in (1, 2, 3)]
+    starved = [_round("candidate", r, 900.0, 0.40) for r in (1, 2, 3)]  # same CPU/request, host-starved
+    j = _judge(prof, base + starved, same)
+    assert any(c.name == "comparable host load" and not c.passed for c in j.checks)
+    by = {m.name: m for m in j.metrics}
+    assert by["latency_p50"].label is MetricLabel.HIGH  # still shown in the report ...
+    assert j.group_scores["latency"] == 100.0 and j.score == 100.0  # ... but not scored
+    assert j.verdict is Verdict.HOLD
+    # the same latency rise with the same host load is the build's doing
+    j2 = _judge(prof, base + [_round("candidate", r, 900.0, 0.02) for r in (1, 2, 3)], same)
+    assert not any(c.name == "comparable host load" for c in j2.checks)
+    assert j2.verdict is Verdict.ROLLBACK

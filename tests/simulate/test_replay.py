@@ -43,8 +43,9 @@ def test_contract_parsing_evidence() -> None:
 
 def test_rate_modes(tiny_flow: list[dict[str, Any]]) -> None:
     for rate in ("max", "recorded"):
-        run = run_simulation(venue("1.4.2"), venue("1.4.2"), tiny_flow, Profile(rounds=1, rate=rate))
-        assert all(m.failure is None and m.responses == len(tiny_flow) for m in run.measurements), rate
+        flow = tiny_flow[:150]
+        run = run_simulation(venue("1.4.2"), venue("1.4.2"), flow, Profile(rounds=1, rate=rate))
+        assert all(m.failure is None and m.responses == len(flow) for m in run.measurements), rate
         assert run.diff is not None and not run.diff.critical_fields
 
 

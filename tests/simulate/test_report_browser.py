@@ -30,10 +30,23 @@ def _chromium() -> str:
 
 def _dump_dom(html: Path, tmp_path: Path) -> str:
     r = subprocess.run(
-        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-         "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-         f"--user-data-dir={tmp_path / 'chromium-profile'}", "--dump-dom", html.as_uri()],
-        capture_output=True, text=True, timeout=90,
+        [
+            _chromium(),
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={tmp_path / 'chromium-profile'}",
+            "--dump-dom",
+            html.as_uri(),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
     assert r.returncode == 0, r.stderr[-2000:]
     return r.stdout
@@ -41,7 +54,7 @@ def _dump_dom(html: Path, tmp_path: Path) -> str:
 
 def test_report_renders_in_headless_chromium(tmp_path: Path, tiny_flow: list[dict[str, Any]]) -> None:
     _chromium()
-    run = run_simulation(venue("1.4.2"), venue("1.4.3-tick"), tiny_flow, Profile(rounds=2, rate="4000"))
+    run = run_simulation(venue("1.4.2"), venue("1.4.3-tick"), tiny_flow, Profile(rounds=1, rate="4000"))
     html = tmp_path / "report.html"
     html.write_text(render_html(run), encoding="utf-8")
     text = html.read_text()
@@ -55,8 +68,8 @@ def test_report_renders_in_headless_chromium(tmp_path: Path, tiny_flow: list[dic
     # the latency plot: one percentile curve per arm
     assert len(re.findall(r'<polyline class="curve" data-arm="(baseline|candidate)"', dom)) == 2
     # the judge's table has one row per metric, the diffs table names the fill field with an example
-    judge_table = dom[dom.index('id="judge"'):dom.index("</table>", dom.index('id="judge"'))]
+    judge_table = dom[dom.index('id="judge"') : dom.index("</table>", dom.index('id="judge"'))]
     assert judge_table.count("<tr>") == len(run.judgement.metrics) + 1
-    diffs = dom[dom.index('id="diffs"'):]
+    diffs = dom[dom.index('id="diffs"') :]
     assert "fills[].price" in diffs and "must match" in diffs and "<details>" in diffs
     assert "noise (masked)" in diffs  # ts / trade ids learned from the two baselines

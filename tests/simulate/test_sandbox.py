@@ -57,7 +57,7 @@ def _tiny_wheel(wheelhouse: Path) -> None:
         "pbtinywheel/__init__.py": b"VALUE = 'from-the-wheelhouse'\n",
         "pbtinywheel-1.0.dist-info/METADATA": b"Metadata-Version: 2.1\nName: pbtinywheel\nVersion: 1.0\n",
         "pbtinywheel-1.0.dist-info/WHEEL": b"Wheel-Version: 1.0\nGenerator: hand\nRoot-Is-Purelib: true\n"
-                                           b"Tag: py3-none-any\n",
+        b"Tag: py3-none-any\n",
     }
     record = []
     for name, data in files.items():
@@ -72,8 +72,12 @@ def _tiny_wheel(wheelhouse: Path) -> None:
 
 def test_virtualenv_built_offline_from_wheelhouse(tmp_path: Path) -> None:
     _tiny_wheel(tmp_path / "wheels")
-    spec = SandboxSpec("candidate", f"python {Path(service('introspect').split()[1])}",
-                       package="pbtinywheel==1.0", wheelhouse=tmp_path / "wheels")
+    spec = SandboxSpec(
+        "candidate",
+        f"python {Path(service('introspect').split()[1])}",
+        package="pbtinywheel==1.0",
+        wheelhouse=tmp_path / "wheels",
+    )
     sb = Sandbox(spec, tmp_path / "sbx")
     assert sb.prepare() is None
     assert (sb.workdir / "venv" / "bin" / "python").exists()

@@ -62,7 +62,7 @@ def _failure(raw: RawRound, exit_info: ExitInfo, parsed_ok: int, expected: int, 
 
 def _add_cpu(win: list[dict[str, float]], raw: RawRound, points: list[int]) -> None:
     """Per window: the service's CPU time per response (schedstat run time, immune to other processes
-    holding the CPU) and the share of the window that the service or the harness spent waiting for a CPU."""
+    holding the CPU) and how much the service or the harness was kept waiting for a CPU."""
     if len(raw.samples) != len(points) or len(points) != len(win) + 1:
         return
     for k, w in enumerate(win):
@@ -71,6 +71,9 @@ def _add_cpu(win: list[dict[str, float]], raw: RawRound, points: list[int]) -> N
             continue
         run_svc, wait_svc, wait_me = (b - a for a, b in zip(v0, v1, strict=True))
         w["cpu_per_request"] = run_svc / (c1 - c0) / 1000.0
+        # share of the window's wall time spent runnable but not running (another task had the CPU).
+        # Not normalised by run time: a mostly idle service waits long per short burst, which would
+        # make the lighter build look the more starved one.
         w["wait_share"] = max(wait_svc, wait_me) / max(t1 - t0, 1)
 
 

@@ -71,9 +71,9 @@ class Profile:
     response_timeout_s: float = 5.0
     round_timeout_s: float = 300.0
     # A round in which the service or the harness waited on a run queue for more than this share of the
-    # round (another process had the CPU) is repeated up to contention_retries times.
+    # round (another process had the CPU) is repeated; contention_retries is the budget for the whole run.
     contention_limit: float = 0.30
-    contention_retries: int = 1
+    contention_retries: int = 2
     window_contention_limit: float = 0.05  # windows above this wait share are left out of latency samples
     memory_mb: int | None = 1024
     cpu_seconds: int | None = 600

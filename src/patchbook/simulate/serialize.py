@@ -55,7 +55,9 @@ def round_dict(m: RoundMeasurement) -> dict[str, Any]:
         "p50_us": _num(m.p50_us), "p90_us": _num(m.p90_us), "p99_us": _num(m.p99_us),
         "p999_us": _num(m.p999_us), "max_us": _num(m.max_us), "errors": m.errors, "rejects": m.rejects,
         "peak_rss_kb": m.peak_rss_kb, "cpu_s": round(m.cpu_s, 4), "exit_code": m.exit_code,
-        "histogram": m.histogram,
+        "service_wait_share": round(m.service_wait_share, 4),
+        "harness_wait_share": round(m.harness_wait_share, 4), "attempts": m.attempts,
+        "windows": m.windows, "histogram": m.histogram,
         "failure": None if f is None else {
             "kind": f.kind, "detail": f.detail, "exit_code": f.exit_code, "stderr_tail": f.stderr_tail,
             "evidence": list(f.evidence),

@@ -1,4 +1,5 @@
 """Misbehaving service: dies before answering anything."""
+
 import sys
 
 sys.stderr.write("fatal: config file /etc/venue.conf missing\n")

@@ -1,4 +1,5 @@
 """Misbehaving service: answers every request with a line that is not JSON."""
+
 import sys
 
 for _line in sys.stdin:

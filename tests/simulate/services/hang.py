@@ -1,4 +1,5 @@
 """Misbehaving service: answers the first requests, then stops answering (and never exits)."""
+
 import json
 import sys
 import time

@@ -1,4 +1,5 @@
 """Answers with what it can see of its sandbox: cwd, environment, network interfaces, a connect attempt."""
+
 import json
 import os
 import socket
@@ -16,8 +17,14 @@ for line in sys.stdin:
             reach = False
     with open("/proc/net/dev") as f:
         ifaces = sorted(ln.split(":")[0].strip() for ln in f.readlines()[2:])
-    out = {"seq": req["seq"], "cwd": os.getcwd(), "env": sorted(os.environ), "ifaces": ifaces,
-           "reach_host": reach, "marker": os.environ.get("MARKER")}
+    out = {
+        "seq": req["seq"],
+        "cwd": os.getcwd(),
+        "env": sorted(os.environ),
+        "ifaces": ifaces,
+        "reach_host": reach,
+        "marker": os.environ.get("MARKER"),
+    }
     try:
         import pbtinywheel  # only present when the profile's package was installed
 

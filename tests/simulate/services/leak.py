@@ -1,4 +1,5 @@
 """Misbehaving service: keeps 4 MiB per request until the memory limit kills it."""
+
 import json
 import sys
 

@@ -1,4 +1,5 @@
 """A 'venue' whose fill prices depend on the wall clock: two runs of the same build disagree."""
+
 import json
 import sys
 import time

@@ -20,7 +20,7 @@ def main() -> None:
             data = b"".join(dumps({"seq": loads(line)["seq"]}) + b"\n" for line in lines if line)
             view = memoryview(data)
             while view:
-                view = view[os.write(out, view):]
+                view = view[os.write(out, view) :]
 
 
 if __name__ == "__main__":

@@ -1,4 +1,5 @@
 """Service with one 200 ms stall at request 300: open-loop measurement must charge the queue behind it."""
+
 import json
 import sys
 import time

@@ -1,4 +1,5 @@
 """Misbehaving service: answers with seq + 1000 (an off-by-a-lot correlation bug)."""
+
 import json
 import sys
 
