@@ -8,23 +8,50 @@ from pathlib import Path
 from tests.cli.conftest import Run
 
 
-def test_demo_shows_log4shell_and_groups_aliases(run: Run) -> None:
+def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
     result = run("demo", "--json")
     assert result.returncode == 0, result.stderr
-    checks = {(c["asset"], c["package"]): c for c in json.loads(result.stdout)["checks"]}
-    log4j = checks[("settlement-service", "org.apache.logging.log4j:log4j-core")]
-    by_cve = {h["alias_group"]: h for h in log4j["advisories"]}
-    assert by_cve["CVE-2021-44228"]["in_kev"] and by_cve["CVE-2021-44228"]["fixed_in"] == ["2.15.0"]
-    assert by_cve["CVE-2021-44228"]["severity"] == "critical 10.0"
-    requests = checks[("market-data-gateway", "requests")]["advisories"]
-    assert [(h["alias_group"], h["advisory_ids"]) for h in requests] == [
-        ("CVE-2023-32681", ["GHSA-j8r2-6x86-q33q", "PYSEC-2023-74"])
+    data = json.loads(result.stdout)
+    assert [i["asset"] for i in data["ingests"]] == [
+        "matching-engine",
+        "risk-engine",
+        "market-data-gateway",
+        "order-gateway",
+        "settlement-service",
+        "wallet-signer",
+        "host-ams-1",
+        "host-ams-2",
     ]
-    assert checks[("order-gateway", "lodash")]["advisories"] == []  # 4.17.21 is past the 4.17.20 fix
+    assert {i["format"] for i in data["ingests"]} == {
+        "cyclonedx-json",
+        "cyclonedx-xml",
+        "spdx-json",
+        "requirements",
+        "package-lock",
+        "dpkg-status",
+    }
+    findings = data["findings"]
+    first = findings[0]
+    assert (first["asset"], first["alias_group"], first["in_kev"], first["fixed_versions"]) == (
+        "settlement-service",
+        "CVE-2021-44228",
+        True,
+        ["2.15.0"],
+    )
+    by_key = {(f["asset"], f["alias_group"]): f for f in findings}
+    # PYSEC-2023-74 and GHSA-j8r2-6x86-q33q are one vulnerability: one finding, two advisories.
+    assert by_key[("market-data-gateway", "CVE-2023-32681")]["advisory_ids"] == [
+        "GHSA-j8r2-6x86-q33q",
+        "PYSEC-2023-74",
+    ]
+    # Debian advisories name source packages: libcurl4 and openssh-server are matched via curl / openssh.
+    assert by_key[("host-ams-1", "CVE-2024-6387")]["package"] == "openssh"
+    assert not [f for f in findings if f["asset"] == "host-ams-2"]  # the patched standby
+    assert not [f for f in findings if f["package"] == "lodash"]  # 4.17.21 is past both lodash fixes
 
     again = run("demo")
     assert again.returncode == 0, again.stderr
-    assert "CVE-2021-44228" in again.stdout and "no known advisory for aiohttp 3.9.5" in again.stdout
+    assert "CVE-2021-44228" in again.stdout and "no open findings on host-ams-2" in again.stdout
 
 
 def test_demo_refuses_a_store_with_other_data(run: Run, shared_data: Path) -> None:
@@ -35,4 +62,4 @@ def test_demo_refuses_a_store_with_other_data(run: Run, shared_data: Path) -> No
     forced = run("demo", "--force", "--json")
     assert forced.returncode == 0, forced.stderr
     status = json.loads(run("feeds", "status", "--json").stdout)
-    assert status["advisories"] == 10  # only the demo's own snapshot is left
+    assert status["advisories"] == 19  # only the demo's own snapshot is left

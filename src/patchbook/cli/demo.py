@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
-
 import typer
 from rich.table import Table
 
@@ -16,7 +14,8 @@ def demo(
     ),
     json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
-    """Build the demo venue under $PATCHBOOK_HOME (replacing an earlier demo) and summarise it."""
+    """Build the demo venue under $PATCHBOOK_HOME (replacing an earlier demo) and show its findings."""
+    from patchbook.cli.findings import finding_dict
     from patchbook.service import demo as demo_service
     from patchbook.store import open_store
 
@@ -27,45 +26,59 @@ def demo(
             {
                 "database": store.display_url,
                 "imports": [r.as_dict() for r in result.reports],
-                "checks": [
+                "ingests": [i.as_dict() for i in result.inventory.ingests],
+                "findings": [
                     {
-                        "asset": c.asset,
-                        "package": c.package,
-                        "ecosystem": c.ecosystem,
-                        "version": c.version,
-                        "advisories": [asdict(h) for h in c.hits],
+                        **finding_dict(v.finding),
+                        "severity": v.severity_label,
+                        "in_kev": v.in_kev,
+                        "summary": v.summary,
                     }
-                    for c in result.checks
+                    for v in result.findings
                 ],
             }
         )
         return
-    console.rule("[bold]patchbook demo: a crypto-options venue")
-    for r in result.reports:
-        what = f"KEV catalog {r.upstream_marker}" if r.kind == "kev" else "OSV advisories"
-        console.print(f"imported {r.counts.inserted + r.counts.updated} {what}")
-    table = Table(title="Known vulnerabilities in what the demo venue runs", title_justify="left")
-    for col in ("asset", "package", "installed", "advisory", "vulnerability", "severity", "KEV", "fixed in"):
-        table.add_column(col, no_wrap=col in ("advisory", "vulnerability"))
-    clean = []
-    for check in result.checks:
-        if not check.hits:
-            clean.append(f"{check.package} {check.version}")
-        for h in check.hits:
-            table.add_row(
-                check.asset,
-                check.package.rsplit(":", 1)[-1],
-                check.version,
-                "\n".join(h.advisory_ids),
-                h.alias_group,
-                h.severity,
-                "[bold red]yes[/]" if h.in_kev else "",
-                ", ".join(h.fixed_in) or "no fix",
-            )
-    console.print(table)
-    if clean:
-        console.print(f"[green]no known advisory[/] for {', '.join(clean)}")
+    console.rule("[bold]patchbook demo: a 24/7 crypto-options venue")
+    advisories = sum(r.counts.inserted + r.counts.updated for r in result.reports if r.kind == "osv")
+    components = sum(i.components for i in result.inventory.ingests)
     console.print(
-        f"store: {store.display_url}\nnext: `patchbook feeds status`, "
-        "`patchbook feeds import PATH` (an OSV tree, all.zip or the KEV JSON), `patchbook feeds sync`"
+        f"{len(result.inventory.changes)} assets, {components} components from "
+        f"{len(result.inventory.ingests)} SBOMs, lock files and package lists; "
+        f"{advisories} advisories and a KEV excerpt in the snapshot"
+    )
+    table = Table(title="Open findings, known-exploited and most severe first", title_justify="left")
+    for col in (
+        "asset",
+        "package",
+        "installed",
+        "vulnerability",
+        "advisories",
+        "severity",
+        "KEV",
+        "fixed in",
+    ):
+        table.add_column(col, no_wrap=col in ("vulnerability", "severity"))
+    for v in result.findings:
+        f = v.finding
+        table.add_row(
+            f.asset,
+            f.package.rsplit(":", 1)[-1].rsplit("/", 1)[-1],
+            f.installed_version or "",
+            f.alias_group,
+            "\n".join(f.advisory_ids),
+            v.severity_label,
+            f"[bold red]due {v.kev_due}[/]"
+            if v.in_kev and v.kev_due
+            else ("[bold red]yes[/]" if v.in_kev else ""),
+            ", ".join(f.fixed_versions) or "no fix",
+        )
+    console.print(table)
+    clean = [i.asset for i in result.inventory.ingests if i.findings == 0]
+    if clean:
+        console.print(f"[green]no open findings[/] on {', '.join(clean)}")
+    console.print(
+        f"store: {store.display_url}\n"
+        "explore: `patchbook asset list`, `patchbook findings list`, `patchbook findings show ID`, "
+        "`patchbook feeds status`"
     )

@@ -1,0 +1,84 @@
+"""Findings as people read them: each with its best severity and its KEV entry, across its aliases."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from patchbook.model.finding import Finding
+from patchbook.model.risk import SeverityAssessment
+from patchbook.risk import best_severity
+from patchbook.store.batching import chunks
+from patchbook.store.schema import advisories, alias_members, kev_entries
+
+
+@dataclass(frozen=True)
+class FindingView:
+    finding: Finding
+    severity: SeverityAssessment | None
+    kev_due: date | None  # set when any alias of the vulnerability is in CISA KEV
+    in_kev: bool
+    summary: str
+
+    @property
+    def severity_label(self) -> str:
+        s = self.severity
+        if s is None:
+            return "unknown"
+        return f"{s.band} {s.score}" if s.score is not None else f"{s.band} (stated)"
+
+    @property
+    def sort_key(self) -> tuple[int, float, str, str]:
+        """Known-exploited first, then by score; a placeholder until the risk model ranks findings."""
+        score = self.severity.score if self.severity and self.severity.score is not None else 0.0
+        return (0 if self.in_kev else 1, -score, self.finding.asset, self.finding.package)
+
+
+def views(conn: Connection, findings: Sequence[Finding]) -> list[FindingView]:
+    ids = sorted({a for f in findings for a in f.advisory_ids})
+    groups = sorted({f.alias_group for f in findings})
+    records: dict[str, tuple[dict[str, object], str]] = {}
+    for part in chunks(ids):
+        for r in conn.execute(
+            sa.select(advisories.c.id, advisories.c.record, advisories.c.summary).where(
+                advisories.c.id.in_(part)
+            )
+        ):
+            records[r.id] = (r.record, r.summary)
+    members: dict[str, list[str]] = {}
+    for part in chunks(groups):
+        for r in conn.execute(sa.select(alias_members).where(alias_members.c.alias_group.in_(part))):
+            members.setdefault(r.alias_group, []).append(r.identifier)
+    cves = sorted({m for ms in members.values() for m in ms if m.startswith("CVE-")})
+    kev: dict[str, date | None] = {}
+    for part in chunks(cves):
+        kev.update(
+            (r.cve_id, r.due_date)
+            for r in conn.execute(
+                sa.select(kev_entries.c.cve_id, kev_entries.c.due_date).where(kev_entries.c.cve_id.in_(part))
+            )
+        )
+    out = []
+    for f in findings:
+        assessments = [
+            best_severity(records[a][0].get("severity") or [], records[a][0].get("database_specific"))  # type: ignore[arg-type]
+            for a in f.advisory_ids
+            if a in records
+        ]
+        scored = [s for s in assessments if s is not None]
+        best = max(scored, key=lambda s: (s.score is not None, s.score or 0.0), default=None)
+        in_kev = [m for m in members.get(f.alias_group, []) if m in kev]
+        out.append(
+            FindingView(
+                finding=f,
+                severity=best,
+                kev_due=kev[in_kev[0]] if in_kev else None,
+                in_kev=bool(in_kev),
+                summary=next((records[a][1] for a in f.advisory_ids if a in records), ""),
+            )
+        )
+    return out
