@@ -62,8 +62,17 @@ def test_django_fixed_for_picks_the_interval_of_the_version(shared_data: Path) -
 
 @pytest.mark.parametrize(
     ("version", "want"),
-    [("2.14.1", True), ("2.0-beta9", True), ("2.3", True), ("2.3.1", False), ("2.12.1", True),
-     ("2.12.2", False), ("2.13.0", True), ("2.15.0", False), ("2.17.1", False)],
+    [
+        ("2.14.1", True),
+        ("2.0-beta9", True),
+        ("2.3", True),
+        ("2.3.1", False),
+        ("2.12.1", True),
+        ("2.12.2", False),
+        ("2.13.0", True),
+        ("2.15.0", False),
+        ("2.17.1", False),
+    ],
 )
 def test_log4shell_maven_ranges(shared_data: Path, version: str, want: bool) -> None:
     record = _json(shared_data, "ghsa/GHSA-jfh8-c2jp-5v3q.json")
@@ -117,8 +126,13 @@ def test_every_pypa_record_agrees_with_its_versions_list(shared_data: Path) -> N
 # -- hand-made edge cases ----------------------------------------------------------------------------
 
 
-def _record(*ranges: dict[str, Any], versions: list[str] | None = None, eco: str = "PyPI",
-            name: str = "pkg", **top: Any) -> dict[str, Any]:
+def _record(
+    *ranges: dict[str, Any],
+    versions: list[str] | None = None,
+    eco: str = "PyPI",
+    name: str = "pkg",
+    **top: Any,
+) -> dict[str, Any]:
     entry: dict[str, Any] = {"package": {"ecosystem": eco, "name": name}, "ranges": list(ranges)}
     if versions is not None:
         entry["versions"] = versions
@@ -147,8 +161,9 @@ def test_limit_caps_the_range() -> None:
 
 
 def test_ranges_are_ored_and_versions_list_counts() -> None:
-    rec = _record(_eco({"introduced": "1.0"}, {"fixed": "1.1"}), _eco({"introduced": "3.0"}),
-                  versions=["2.5"])
+    rec = _record(
+        _eco({"introduced": "1.0"}, {"fixed": "1.1"}), _eco({"introduced": "3.0"}), versions=["2.5"]
+    )
     assert affected(rec, "PyPI", "pkg", "1.0.5")
     assert affected(rec, "PyPI", "pkg", "2.5")
     assert affected(rec, "PyPI", "pkg", "4")
@@ -156,8 +171,11 @@ def test_ranges_are_ored_and_versions_list_counts() -> None:
 
 
 def test_git_ranges_only_count_through_versions_list() -> None:
-    git = {"type": "GIT", "repo": "https://example.com/r.git",
-           "events": [{"introduced": "0"}, {"fixed": "a" * 40}]}
+    git = {
+        "type": "GIT",
+        "repo": "https://example.com/r.git",
+        "events": [{"introduced": "0"}, {"fixed": "a" * 40}],
+    }
     rec = _record(git, versions=["1.2.0"])
     assert affected(rec, "PyPI", "pkg", "1.2.0")
     assert not affected(rec, "PyPI", "pkg", "1.1.0")
@@ -165,8 +183,9 @@ def test_git_ranges_only_count_through_versions_list() -> None:
 
 
 def test_semver_range_in_go_without_v() -> None:
-    rec = _record(_eco({"introduced": "0"}, {"fixed": "1.8.1"}, type_="SEMVER"), eco="Go",
-                  name="github.com/gorilla/mux")
+    rec = _record(
+        _eco({"introduced": "0"}, {"fixed": "1.8.1"}, type_="SEMVER"), eco="Go", name="github.com/gorilla/mux"
+    )
     assert affected(rec, "Go", "github.com/gorilla/mux", "1.8.0")
     assert affected(rec, "Go", "github.com/gorilla/mux", "v1.8.0")
     assert not affected(rec, "Go", "github.com/gorilla/mux", "v1.8.1")
@@ -183,8 +202,7 @@ def test_name_normalisation_and_withdrawn() -> None:
 
 
 def test_distro_suffix_rule() -> None:
-    rec = _record(_eco({"introduced": "0"}, {"fixed": "7.74.0-1.3+deb11u1"}), eco="Debian:11",
-                  name="curl")
+    rec = _record(_eco({"introduced": "0"}, {"fixed": "7.74.0-1.3+deb11u1"}), eco="Debian:11", name="curl")
     assert affected(rec, "Debian:11", "curl", "7.74.0-1.3")
     assert affected(rec, "Debian", "curl", "7.74.0-1.3")
     assert not affected(rec, "Debian:12", "curl", "7.74.0-1.3")
@@ -196,8 +214,10 @@ def test_distro_suffix_rule() -> None:
 
 
 def test_fixed_for_takes_smallest_fix_above_version() -> None:
-    rec = _record(_eco({"introduced": "1.0"}, {"fixed": "1.2"}, {"introduced": "1.5"}, {"fixed": "1.7"}),
-                  _eco({"introduced": "1.6"}, {"fixed": "1.6.3"}))
+    rec = _record(
+        _eco({"introduced": "1.0"}, {"fixed": "1.2"}, {"introduced": "1.5"}, {"fixed": "1.7"}),
+        _eco({"introduced": "1.6"}, {"fixed": "1.6.3"}),
+    )
     assert fixed_for(rec, "PyPI", "pkg", "1.6.1") == ["1.6.3", "1.7"]
     assert fixed_for(rec, "PyPI", "pkg", "1.1") == ["1.2"]
     assert fixed_for(rec["affected"][0], "PyPI", "pkg", "1.5") == ["1.7"]

@@ -12,12 +12,47 @@ from patchbook.versions import InvalidVersion, compare, sort_key
 from patchbook.versions.apk import parse as apk_parse
 
 # One representative ecosystem per ordering family.
-ECOSYSTEMS = ["PyPI", "npm", "NuGet", "Pub", "Hackage", "CRAN", "Maven", "RubyGems", "Packagist",
-              "Debian", "Alpine", "Red Hat"]
+ECOSYSTEMS = [
+    "PyPI",
+    "npm",
+    "NuGet",
+    "Pub",
+    "Hackage",
+    "CRAN",
+    "Maven",
+    "RubyGems",
+    "Packagist",
+    "Debian",
+    "Alpine",
+    "Red Hat",
+]
 
 _num = st.integers(min_value=0, max_value=30).map(str) | st.sampled_from(["0", "00", "01", "10", "999"])
-_word = st.sampled_from(["a", "b", "rc", "alpha", "beta", "pre", "dev", "post", "final", "ga", "sp",
-                         "snapshot", "p", "pl", "cvs", "git", "r", "x", "foo", "RC", "Beta"])
+_word = st.sampled_from(
+    [
+        "a",
+        "b",
+        "rc",
+        "alpha",
+        "beta",
+        "pre",
+        "dev",
+        "post",
+        "final",
+        "ga",
+        "sp",
+        "snapshot",
+        "p",
+        "pl",
+        "cvs",
+        "git",
+        "r",
+        "x",
+        "foo",
+        "RC",
+        "Beta",
+    ]
+)
 _sep = st.sampled_from([".", ".", ".", "-", "_", "+", "~", "^", ":", ""])
 
 

@@ -38,8 +38,14 @@ def _cases() -> list[Any]:
 
 
 def _components(p: Any) -> dict[str, Any]:
-    return {"type": p.type, "namespace": p.namespace, "name": p.name, "version": p.version,
-            "qualifiers": dict(p.qualifiers) or None, "subpath": p.subpath}
+    return {
+        "type": p.type,
+        "namespace": p.namespace,
+        "name": p.name,
+        "version": p.version,
+        "qualifiers": dict(p.qualifiers) or None,
+        "subpath": p.subpath,
+    }
 
 
 @pytest.mark.parametrize("test", _cases())
@@ -69,8 +75,10 @@ def test_suite_is_present() -> None:
     [
         ("pkg:PYPI/Django_package@1.11.1.dev1", ("PyPI", "django-package", "1.11.1.dev1")),
         ("pkg:npm/%40OpenZeppelin/contracts@4.9.2", ("npm", "@openzeppelin/contracts", "4.9.2")),
-        ("pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1",
-         ("Maven", "org.apache.logging.log4j:log4j-core", "2.17.1")),
+        (
+            "pkg:maven/org.apache.logging.log4j/log4j-core@2.17.1",
+            ("Maven", "org.apache.logging.log4j:log4j-core", "2.17.1"),
+        ),
         ("pkg:golang/github.com/gorilla/mux@v1.8.0", ("Go", "github.com/gorilla/mux", "1.8.0")),
         ("pkg:cargo/rand@0.7.2", ("crates.io", "rand", "0.7.2")),
         ("pkg:gem/rails@7.0.1", ("RubyGems", "rails", "7.0.1")),
@@ -78,8 +86,10 @@ def test_suite_is_present() -> None:
         ("pkg:nuget/Newtonsoft.Json@13.0.1", ("NuGet", "newtonsoft.json", "13.0.1")),
         ("pkg:deb/debian/curl@7.50.3-1?arch=i386&distro=jessie", ("Debian:8", "curl", "7.50.3-1")),
         ("pkg:deb/debian/curl@7.74.0-1.3?distro=debian-11", ("Debian:11", "curl", "7.74.0-1.3")),
-        ("pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1?distro=ubuntu-22.04",
-         ("Ubuntu:22.04:LTS", "openssl", "3.0.2-0ubuntu1")),
+        (
+            "pkg:deb/ubuntu/openssl@3.0.2-0ubuntu1?distro=ubuntu-22.04",
+            ("Ubuntu:22.04:LTS", "openssl", "3.0.2-0ubuntu1"),
+        ),
         ("pkg:deb/ubuntu/openssl@3.0.2?distro=jammy", ("Ubuntu:22.04:LTS", "openssl", "3.0.2")),
         ("pkg:apk/alpine/busybox@1.36.1-r2?distro=3.18.4", ("Alpine:v3.18", "busybox", "1.36.1-r2")),
         ("pkg:apk/wolfi/glibc@2.38-r1", ("Wolfi", "glibc", "2.38-r1")),
@@ -100,8 +110,18 @@ def test_purl_without_ecosystem_or_version() -> None:
     assert purl_ecosystem(parse_purl("pkg:rpm/opensuse/curl@8.0")) == "openSUSE"
 
 
-@pytest.mark.parametrize("bad", ["", "django@1.0", "pkg:", "pkg:pypi/@1.0", "pkg:1abc/x@1",
-                                 "pkg:maven/log4j-core@2.17.1", "pkg:pypi/x?1bad=y"])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        "",
+        "django@1.0",
+        "pkg:",
+        "pkg:pypi/@1.0",
+        "pkg:1abc/x@1",
+        "pkg:maven/log4j-core@2.17.1",
+        "pkg:pypi/x?1bad=y",
+    ],
+)
 def test_invalid_purls_raise_with_reason(bad: str) -> None:
     with pytest.raises(InvalidPurl) as info:
         parse_purl(bad)
@@ -111,10 +131,16 @@ def test_invalid_purls_raise_with_reason(bad: str) -> None:
 
 @pytest.mark.parametrize(
     ("eco", "name", "want"),
-    [("PyPI", "Foo.Bar__baz", "foo-bar-baz"), ("npm", "@Scope/Name", "@scope/name"),
-     ("Maven", "org.example/artifact", "org.example:artifact"), ("Maven", "g:a", "g:a"),
-     ("Go", "github.com/Foo/Bar", "github.com/Foo/Bar"), ("Debian:11", "curl", "curl"),
-     ("NuGet", "Newtonsoft.Json", "newtonsoft.json"), ("RubyGems", "Rails", "Rails")],
+    [
+        ("PyPI", "Foo.Bar__baz", "foo-bar-baz"),
+        ("npm", "@Scope/Name", "@scope/name"),
+        ("Maven", "org.example/artifact", "org.example:artifact"),
+        ("Maven", "g:a", "g:a"),
+        ("Go", "github.com/Foo/Bar", "github.com/Foo/Bar"),
+        ("Debian:11", "curl", "curl"),
+        ("NuGet", "Newtonsoft.Json", "newtonsoft.json"),
+        ("RubyGems", "Rails", "Rails"),
+    ],
 )
 def test_normalise_name(eco: str, name: str, want: str) -> None:
     assert normalise_name(eco, name) == want
