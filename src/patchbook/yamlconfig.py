@@ -6,6 +6,7 @@ Works on PyYAML's node tree, so the position of each key and value is known when
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -80,10 +81,8 @@ class ConfigReader:
     def number(self, node: yaml.Node, path: str, *, minimum: float = 0) -> float:
         value = self.value(node)
         if isinstance(value, str):  # YAML 1.1 reads "5.0e7" (no exponent sign) as a string
-            try:
+            with contextlib.suppress(ValueError):
                 value = float(value.replace("_", ""))
-            except ValueError:
-                pass
         if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
             raise self.fail(node, path, f"expected a number >= {minimum:g}, got {value!r}")
         return float(value)
