@@ -9,7 +9,7 @@ from tests.cli.conftest import Run
 
 
 def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
-    result = run("demo", "--json")
+    result = run("demo", "--no-simulate", "--json")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
     assert [i["asset"] for i in data["ingests"]] == [
@@ -49,9 +49,10 @@ def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
     assert not [f for f in findings if f["asset"] == "host-ams-2"]  # the patched standby
     assert not [f for f in findings if f["package"] == "lodash"]  # 4.17.21 is past both lodash fixes
 
-    again = run("demo")
+    again = run("demo")  # as `make demo` runs it: findings, then the simulated deployment of a patch
     assert again.returncode == 0, again.stderr
     assert "CVE-2021-44228" in again.stdout and "no open findings on host-ams-2" in again.stdout
+    assert "PROMOTE" in again.stdout and "demo-simulation.html" in again.stdout
 
 
 def test_demo_refuses_a_store_with_other_data(run: Run, shared_data: Path) -> None:
@@ -59,7 +60,7 @@ def test_demo_refuses_a_store_with_other_data(run: Run, shared_data: Path) -> No
     refused = run("demo")
     assert refused.returncode == 2
     assert "holds data that is not the demo's" in refused.stderr and "--force" in refused.stderr
-    forced = run("demo", "--force", "--json")
+    forced = run("demo", "--force", "--no-simulate", "--json")
     assert forced.returncode == 0, forced.stderr
     status = json.loads(run("feeds", "status", "--json").stdout)
     assert status["advisories"] == 19  # only the demo's own snapshot is left

@@ -50,11 +50,13 @@ def test_rate_modes(tiny_flow: list[dict[str, Any]]) -> None:
 
 
 def test_demo_simulation_runs_the_reference_venue() -> None:
+    from patchbook.cli.simulate import print_summary
     from patchbook.simulate.demo import demo_simulation
 
-    buf = io.StringIO()
-    run = demo_simulation(Console(file=buf, width=120), candidate="1.4.3-tick", orders=400, rounds=1)
+    run = demo_simulation(candidate="1.4.3-tick", orders=400, rounds=1)
     assert run.verdict is Verdict.ROLLBACK
+    buf = io.StringIO()
+    print_summary(Console(file=buf, width=120), run)
     assert "ROLLBACK" in buf.getvalue() and "fills[].price" in buf.getvalue()
 
 

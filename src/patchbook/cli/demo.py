@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 from rich.table import Table
 
 from patchbook.cli.output import RichProgress, console, print_json
 
+if TYPE_CHECKING:
+    from patchbook.model.simulation import SimulationRun
+
 
 def demo(
     force: bool = typer.Option(
         False, "--force", help="Replace a store that holds data other than the demo's."
+    ),
+    simulate: bool = typer.Option(
+        True,
+        "--simulate/--no-simulate",
+        help="Also validate a matching-engine patch by simulated deployment.",
     ),
     json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
@@ -21,6 +32,7 @@ def demo(
 
     store = open_store()
     result = demo_service.build(store, force=force, progress=RichProgress())
+    run = _simulate(quiet=json) if simulate else None
     if json:
         print_json(
             {
@@ -36,6 +48,9 @@ def demo(
                     }
                     for v in result.findings
                 ],
+                "simulation": None
+                if run is None
+                else {"verdict": run.verdict.value, "score": run.score, "report": str(_report_path())},
             }
         )
         return
@@ -77,8 +92,41 @@ def demo(
     clean = [i.asset for i in result.inventory.ingests if i.findings == 0]
     if clean:
         console.print(f"[green]no open findings[/] on {', '.join(clean)}")
+    if run is not None:
+        _show_simulation(run)
     console.print(
         f"store: {store.display_url}\n"
         "explore: `patchbook asset list`, `patchbook findings list`, `patchbook findings show ID`, "
         "`patchbook feeds status`"
     )
+
+
+def _report_path() -> Path:
+    from patchbook import config
+
+    return config.home() / "demo-simulation.html"
+
+
+def _simulate(*, quiet: bool) -> SimulationRun:
+    """Validate the matching engine's patch (tokio past the fix, built as venue 1.4.3) before rollout."""
+    from patchbook.simulate.demo import demo_simulation
+    from patchbook.simulate.report_html import render_html
+
+    if not quiet:
+        console.print("simulating the matching-engine patch ...", style="dim")
+    run = demo_simulation()
+    _report_path().write_text(render_html(run), encoding="utf-8")
+    return run
+
+
+def _show_simulation(run: SimulationRun) -> None:
+    from patchbook.cli.simulate import print_summary
+    from patchbook.simulate.demo import DEPLOYED
+
+    console.rule("[bold]Simulated deployment of the matching-engine patch")
+    console.print(
+        f"deployed build {DEPLOYED} and patched build 1.4.3 side by side, 2,000 generated spot and options "
+        "orders replayed open-loop into both, 3 rounds each"
+    )
+    print_summary(console, run)
+    console.print(f"report: {_report_path()}")

@@ -13,8 +13,6 @@ import shlex
 import sys
 from pathlib import Path
 
-from rich.console import Console
-
 from patchbook.errors import InputError
 from patchbook.model.simulation import SimulationRun
 from patchbook.simulate.flow.generator import generate
@@ -34,8 +32,11 @@ def venue_engine() -> Path:
     root = Path(env) if env else Path(__file__).resolve().parents[3] / "examples" / "venue"
     engine = root / "engine.py"
     if not engine.is_file():
-        raise InputError(str(root), "reference venue not found (examples/venue/engine.py of a patchbook "
-                         "source checkout); set PATCHBOOK_VENUE to its directory")
+        raise InputError(
+            str(root),
+            "reference venue not found (examples/venue/engine.py of a patchbook "
+            "source checkout); set PATCHBOOK_VENUE to its directory",
+        )
     return engine
 
 
@@ -43,21 +44,14 @@ def venue_command(build: str) -> str:
     return shlex.join([sys.executable, str(venue_engine()), "--build", build])
 
 
-def demo_simulation(console: Console, candidate: str = "1.4.3", orders: int = 2000, rounds: int = 3,
-                    html: Path | None = None) -> SimulationRun:
+def demo_simulation(candidate: str = "1.4.3", orders: int = 2000, rounds: int = 3) -> SimulationRun:
     """Simulate deploying ``candidate`` over the deployed 1.4.2 on a synthetic options/spot flow."""
-    from patchbook.cli.simulate import print_summary
-
     if candidate not in BUILDS:
         raise InputError("demo", f"unknown venue build {candidate!r}; one of {', '.join(BUILDS)}")
-    console.print(f"[bold]Simulated deployment[/]: venue {DEPLOYED} -> {candidate} ({BUILDS[candidate]}), "
-                  f"{orders} orders, {rounds} rounds per arm")
-    run = run_simulation(venue_command(DEPLOYED), venue_command(candidate), list(generate(orders, 1)),
-                         Profile(rounds=rounds), profile_label="reference venue (defaults)")
-    print_summary(console, run)
-    if html is not None:
-        from patchbook.simulate.report_html import render_html
-
-        html.write_text(render_html(run), encoding="utf-8")
-        console.print(f"report: {html}")
-    return run
+    return run_simulation(
+        venue_command(DEPLOYED),
+        venue_command(candidate),
+        list(generate(orders, 1)),
+        Profile(rounds=rounds),
+        profile_label="reference venue (defaults)",
+    )
