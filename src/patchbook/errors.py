@@ -24,6 +24,11 @@ class InputError(PatchbookError):
         where = f"{source}:{position}" if position else source
         super().__init__(f"{where}: {message}")
 
+    def __reduce__(self) -> tuple[type[InputError], tuple[str, str, str | None]]:
+        # Raised in an import's worker processes and re-raised in the parent: pickle the three parts
+        # (the default would call __init__ with the formatted message alone and fail).
+        return (type(self), (self.source, self.message, self.position))
+
 
 class StoreUnavailable(PatchbookError):
     """The configured database cannot be reached or opened."""

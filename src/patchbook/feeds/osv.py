@@ -7,6 +7,8 @@ rejects it as a whole, never half of it. What is checked is what matching depend
 
 from __future__ import annotations
 
+import hashlib
+import re
 from typing import Any
 
 import orjson
@@ -26,6 +28,9 @@ from patchbook.model.advisory import (
 EVENT_KINDS: frozenset[str] = frozenset({"introduced", "fixed", "last_affected", "limit"})
 RANGE_TYPES: frozenset[str] = frozenset({"ECOSYSTEM", "SEMVER", "GIT"})
 MAX_ID_LENGTH = 128
+# str.isspace() and the regex's \s both use Python's Unicode whitespace test; one search beats a
+# generator over every character of every id.
+_WHITESPACE = re.compile(r"\s")
 
 
 class InvalidRecord(ValueError):
@@ -36,10 +41,11 @@ class InvalidRecord(ValueError):
         self.reason = reason
         super().__init__(f"{record_id or '<no id>'}: {reason}")
 
+    def __reduce__(self) -> tuple[type[InvalidRecord], tuple[str | None, str]]:
+        return (type(self), (self.record_id, self.reason))
+
 
 def record_sha256(raw: dict[str, Any]) -> str:
-    import hashlib
-
     return hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -55,7 +61,7 @@ def parse_record(raw: Any) -> Advisory:
     rid = raw.get("id")
     if not isinstance(rid, str) or not rid.strip():
         raise InvalidRecord(None, "missing required field 'id'")
-    if len(rid) > MAX_ID_LENGTH or any(c.isspace() for c in rid):
+    if len(rid) > MAX_ID_LENGTH or _WHITESPACE.search(rid):
         raise InvalidRecord(rid[:MAX_ID_LENGTH], "'id' must be a short identifier without spaces")
     try:
         return _parse(rid, raw)

@@ -20,8 +20,8 @@ import orjson
 from sqlalchemy.engine import Connection
 
 from patchbook.errors import InputError, PatchbookError
+from patchbook.feeds import decode, sources
 from patchbook.feeds import kev as kev_feed
-from patchbook.feeds import osv, sources
 from patchbook.feeds import sync as remote
 from patchbook.service import inventory as inventory_service
 from patchbook.service.progress import NoProgress, Progress
@@ -114,22 +114,27 @@ def _detect(path: Path) -> str:
     return "osv-file"
 
 
-def _osv_records(path: Path, kind: str, progress: Progress) -> Iterator[sources.RawRecord]:
+def _osv_entries(
+    path: Path, kind: str, progress: Progress, decoder: decode.Decoder
+) -> Iterator[list[decode.Entry]]:
+    """The records of one input as rows to write (or skips), in input order, unit by unit; large
+    inputs are decoded by the decoder's worker processes while the caller writes."""
+    if kind == "osv-file":
+        progress.start(f"OSV {path.name}", None)
+        yield decode.decode_unit(decode.Unit("", files=(str(path),)))
+        progress.finish()
+        return
     if kind == "osv-dir":
         files = list(sources.iter_directory(path))
         progress.start(f"OSV {path.name or path}", len(files))
-        for file in files:
-            yield from sources.iter_file(file)
-            progress.advance()
-    elif kind == "osv-zip":
-        members = sources.zip_members(path)
-        progress.start(f"OSV {path.name}", len(members))
-        for record in sources.iter_zip(path, members):
-            yield record
-            progress.advance()
+        units = decode.file_units(files)
     else:
-        progress.start(f"OSV {path.name}", None)
-        yield from sources.iter_file(path)
+        members = sources.zip_member_list(path)
+        progress.start(f"OSV {path.name}", len(members))
+        units = decode.zip_units(path, members)
+    for unit, entries in decoder.decode(units):
+        yield entries
+        progress.advance(unit.size)
     progress.finish()
 
 
@@ -144,6 +149,7 @@ def _import_osv(
     strict: bool,
     progress: Progress,
     fetch: FetchInfo | None,
+    decoder: decode.Decoder,
 ) -> ImportReport:
     source = fetch.url if fetch else str(path)
     import_id = repo.start_import(
@@ -156,7 +162,7 @@ def _import_osv(
     report = ImportReport("osv", source, import_id, repo.ImportCounts())
     seen: dict[str, datetime] = {}  # ids already taken in this import (a tree may hold duplicates)
     max_modified: datetime | None = None
-    batch: list[repo.StoredAdvisory] = []
+    batch: list[repo.AdvisoryRow] = []
 
     groups = repo.AliasGroups(conn)
     analysed_at = 0  # records written when the planner statistics were last refreshed
@@ -175,24 +181,23 @@ def _import_osv(
             finding_repo.regroup(conn, renamed)
             batch = []
 
-    for raw in _osv_records(path, kind, progress):
-        report.counts.records_seen += 1
-        try:
-            advisory = osv.parse_record(raw.data)
-        except osv.InvalidRecord as exc:
-            report.skips.append(repo.Skip(raw.location, exc.record_id, exc.reason))
-            continue
-        earlier = seen.get(advisory.id)
-        if earlier is not None and earlier >= advisory.modified:
-            report.counts.unchanged += 1
-            continue
-        if earlier is not None:  # a newer copy later in the same import: write what we have first
-            flush()
-        seen[advisory.id] = advisory.modified
-        max_modified = advisory.modified if max_modified is None else max(max_modified, advisory.modified)
-        batch.append(repo.StoredAdvisory(advisory, osv.record_sha256(raw.data), osv.source_of(advisory.id)))
-        if len(batch) >= BATCH:
-            flush()
+    for entries in _osv_entries(path, kind, progress, decoder):
+        for row in entries:
+            report.counts.records_seen += 1
+            if isinstance(row, repo.Skip):
+                report.skips.append(row)
+                continue
+            earlier = seen.get(row.id)
+            if earlier is not None and earlier >= row.modified:
+                report.counts.unchanged += 1
+                continue
+            if earlier is not None:  # a newer copy later in the same import: write what we have first
+                flush()
+            seen[row.id] = row.modified
+            max_modified = row.modified if max_modified is None else max(max_modified, row.modified)
+            batch.append(row)
+            if len(batch) >= BATCH:
+                flush()
     flush()
     if report.skips and strict:
         raise InvalidRecords(report.skips)
@@ -209,7 +214,7 @@ def _import_osv(
 
 def _write_batch(
     conn: Connection,
-    batch: list[repo.StoredAdvisory],
+    batch: list[repo.AdvisoryRow],
     import_id: int,
     counts: repo.ImportCounts,
     packages: set[tuple[str, str]],
@@ -217,23 +222,23 @@ def _write_batch(
 ) -> dict[str, str]:
     """Write one batch: new records inserted, newer ones updated, alias groups merged first so every
     row is written with its final group key. Returns the groups renamed (old -> new key)."""
-    stored = repo.stored_versions(conn, [item.advisory.id for item in batch])
-    inserts: list[repo.StoredAdvisory] = []
-    updates: list[repo.StoredAdvisory] = []
+    stored = repo.stored_versions(conn, [item.id for item in batch])
+    inserts: list[repo.AdvisoryRow] = []
+    updates: list[repo.AdvisoryRow] = []
     for item in batch:
-        previous = stored.get(item.advisory.id)
+        previous = stored.get(item.id)
         if previous is None:
             inserts.append(item)
-        elif item.advisory.modified > previous[0]:
+        elif item.modified > previous[0]:
             updates.append(item)
         else:
             counts.unchanged += 1
-    merge = groups.merge([item.advisory.identifiers for item in (*inserts, *updates)])
+    merge = groups.merge([item.identifiers for item in (*inserts, *updates)])
     repo.insert_advisories(conn, inserts, import_id, merge.keys)
     repo.update_advisories(conn, updates, import_id, merge.keys)
     counts.inserted += len(inserts)
     counts.updated += len(updates)
-    packages.update((p.ecosystem, p.name) for item in (*inserts, *updates) for p in item.advisory.affected)
+    packages.update((p.ecosystem, p.name) for item in (*inserts, *updates) for p in item.affected)
     return merge.renamed
 
 
@@ -270,19 +275,34 @@ def import_paths(
     strict: bool = True,
     progress: Progress | None = None,
     fetch: dict[Path, FetchInfo] | None = None,
+    workers: int | None = None,
 ) -> list[ImportReport]:
-    """Import every path in one transaction; any error rolls all of them back."""
+    """Import every path in one transaction; any error rolls all of them back.
+
+    ``workers``: processes decoding large inputs while this one writes (default: one per CPU, or
+    ``PATCHBOOK_IMPORT_WORKERS``; 0 decodes in this process). The result is the same either way.
+    """
     progress = progress or NoProgress()
     fetch = fetch or {}
     reports: list[ImportReport] = []
-    with store.transaction() as conn:
+    # The decoder stops its workers on the way out, on success, error or Ctrl-C alike; it is left
+    # before the transaction ends, so no worker outlives a failed import.
+    with store.transaction() as conn, decode.Decoder(workers) as decoder:
         for path in paths:
             kind = _detect(path)
             if kind == "kev":
                 reports.append(_import_kev(conn, path, fetch.get(path)))
             else:
                 reports.append(
-                    _import_osv(conn, path, kind, strict=strict, progress=progress, fetch=fetch.get(path))
+                    _import_osv(
+                        conn,
+                        path,
+                        kind,
+                        strict=strict,
+                        progress=progress,
+                        fetch=fetch.get(path),
+                        decoder=decoder,
+                    )
                 )
     return reports
 

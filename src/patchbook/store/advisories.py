@@ -11,11 +11,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from patchbook.model.advisory import Advisory, AffectedPackage, KevEntry
+from patchbook.feeds.rows import AdvisoryRow, AffectedRow, Skip, advisory_row
+from patchbook.model.advisory import KevEntry
 from patchbook.store.batching import chunks
-from patchbook.store.bulk import insert_rows
+from patchbook.store.bulk import insert_rows, insert_tuples
 from patchbook.store.schema import (
     advisories,
     affected_packages,
@@ -36,20 +38,7 @@ class ImportCounts:
     skipped: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class Skip:
-    location: str
-    record_id: str | None
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class StoredAdvisory:
-    """An advisory row ready to write: the parsed record plus what the importer derived."""
-
-    advisory: Advisory
-    sha256: str
-    source: str
+__all__ = ["AdvisoryRow", "AffectedRow", "Skip", "advisory_row"]  # rows as the importer builds them
 
 
 # --- import records -------------------------------------------------------------------------------
@@ -130,82 +119,114 @@ def stored_versions(conn: Connection, ids: Sequence[str]) -> dict[str, tuple[dat
     return found
 
 
-def _advisory_row(item: StoredAdvisory, import_id: int) -> dict[str, Any]:
-    a = item.advisory
-    return {
-        "modified": a.modified,
-        "published": a.published,
-        "withdrawn": a.withdrawn,
-        "summary": a.summary,
-        "aliases": list(a.aliases),
-        "severity": [{"type": s.type, "score": s.score} for s in a.severity],
-        "record": a.raw,
-        "sha256": item.sha256,
-        "source": item.source,
-        "import_id": import_id,
-    }
+_ADVISORY_COLUMNS = (
+    "id",
+    "alias_group",
+    "modified",
+    "published",
+    "withdrawn",
+    "summary",
+    "aliases",
+    "severity",
+    "record",
+    "sha256",
+    "source",
+    "import_id",
+)
+_AFFECTED_COLUMNS = ("advisory_id", *AffectedRow._fields)
 
 
-def _affected_rows(advisory_id: str, packages: Iterable[AffectedPackage]) -> list[dict[str, Any]]:
-    return [
-        {
-            "advisory_id": advisory_id,
-            "ecosystem": p.ecosystem,
-            "ecosystem_qualifier": p.ecosystem_qualifier,
-            "name": p.name,
-            "purl": p.purl,
-            "ranges": [
-                {
-                    "type": r.type,
-                    **({"repo": r.repo} if r.repo else {}),
-                    "events": [{e.kind: e.version} for e in r.events],
-                }
-                for r in p.ranges
-            ],
-            "versions": list(p.versions),
-        }
-        for p in packages
-    ]
+def _affected_tuples(items: Sequence[AdvisoryRow]) -> list[tuple[Any, ...]]:
+    return [(item.id, *row) for item in items for row in item.affected]
 
 
 def insert_advisories(
-    conn: Connection, items: Sequence[StoredAdvisory], import_id: int, groups: dict[str, str]
+    conn: Connection, items: Sequence[AdvisoryRow], import_id: int, groups: dict[str, str]
 ) -> None:
-    """Insert new advisories; ``groups`` (from :func:`merge_alias_groups`) gives each its group key."""
+    """Insert new advisories; ``groups`` (from :func:`merge_alias_groups`) gives each its group key.
+
+    The rows' JSON columns are already serialised text (see :mod:`patchbook.feeds.rows`)."""
     if not items:
         return
-    insert_rows(
+    insert_tuples(
         conn,
         advisories,
+        _ADVISORY_COLUMNS,
         [
-            {"id": i.advisory.id, "alias_group": groups[i.advisory.id], **_advisory_row(i, import_id)}
+            (
+                i.id,
+                groups[i.id],
+                i.modified,
+                i.published,
+                i.withdrawn,
+                i.summary,
+                i.aliases,
+                i.severity,
+                i.record,
+                i.sha256,
+                i.source,
+                import_id,
+            )
             for i in items
         ],
+        json_text=True,
     )
-    rows = [row for i in items for row in _affected_rows(i.advisory.id, i.advisory.affected)]
-    if rows:
-        insert_rows(conn, affected_packages, rows)
+    insert_tuples(conn, affected_packages, _AFFECTED_COLUMNS, _affected_tuples(items), json_text=True)
+
+
+def _json_text_param(conn: Connection, name: str) -> Any:
+    """A bound parameter holding JSON that is already serialised: PostgreSQL casts the text to jsonb,
+    SQLite stores it as it is (what its JSON type would have stored)."""
+    param = sa.bindparam(name, type_=sa.Text())
+    return sa.cast(param, postgresql.JSONB) if conn.dialect.name == "postgresql" else param
 
 
 def update_advisories(
-    conn: Connection, items: Sequence[StoredAdvisory], import_id: int, groups: dict[str, str]
+    conn: Connection, items: Sequence[AdvisoryRow], import_id: int, groups: dict[str, str]
 ) -> None:
     if not items:
         return
-    stmt = sa.update(advisories).where(advisories.c.id == sa.bindparam("b_id"))
+    stmt = (
+        sa.update(advisories)
+        .where(advisories.c.id == sa.bindparam("b_id"))
+        .values(
+            alias_group=sa.bindparam("b_alias_group"),
+            modified=sa.bindparam("b_modified", type_=advisories.c.modified.type),
+            published=sa.bindparam("b_published", type_=advisories.c.published.type),
+            withdrawn=sa.bindparam("b_withdrawn", type_=advisories.c.withdrawn.type),
+            summary=sa.bindparam("b_summary"),
+            aliases=_json_text_param(conn, "b_aliases"),
+            severity=_json_text_param(conn, "b_severity"),
+            record=_json_text_param(conn, "b_record"),
+            sha256=sa.bindparam("b_sha256"),
+            source=sa.bindparam("b_source"),
+            import_id=sa.bindparam("b_import_id"),
+        )
+    )
     conn.execute(
         stmt,
         [
-            {"b_id": i.advisory.id, "alias_group": groups[i.advisory.id], **_advisory_row(i, import_id)}
+            {
+                "b_id": i.id,
+                "b_alias_group": groups[i.id],
+                "b_modified": i.modified,
+                "b_published": i.published,
+                "b_withdrawn": i.withdrawn,
+                "b_summary": i.summary,
+                "b_aliases": i.aliases,
+                "b_severity": i.severity,
+                "b_record": i.record,
+                "b_sha256": i.sha256,
+                "b_source": i.source,
+                "b_import_id": import_id,
+            }
             for i in items
         ],
     )
-    ids = [i.advisory.id for i in items]
+    ids = [i.id for i in items]
     for part in chunks(ids):
         conn.execute(sa.delete(affected_packages).where(affected_packages.c.advisory_id.in_(part)))
-    rows = [row for i in items for row in _affected_rows(i.advisory.id, i.advisory.affected)]
-    if rows:
-        insert_rows(conn, affected_packages, rows)
+    insert_tuples(conn, affected_packages, _AFFECTED_COLUMNS, _affected_tuples(items), json_text=True)
 
 
 # --- alias groups ---------------------------------------------------------------------------------
