@@ -12,21 +12,6 @@ app = typer.Typer(help="Assets: trading services, hosts, images, contracts.", no
 JSON_OPT = typer.Option(False, "--json", help="Print the result as JSON.")
 
 
-def asset_dict(asset: Asset) -> dict[str, object]:
-    return {
-        "name": asset.name,
-        "kind": asset.kind.value,
-        "owner": asset.owner,
-        "environment": asset.environment.value,
-        "trading_role": asset.trading_role,
-        "criticality": asset.criticality.value,
-        "exposure": asset.exposure.value,
-        "value_at_risk_usd": asset.value_at_risk_usd,
-        "depends_on": list(asset.depends_on),
-        "tags": list(asset.tags),
-    }
-
-
 @app.command()
 def add(
     name: str = typer.Argument(..., help="Unique asset name, e.g. matching-engine."),
@@ -61,7 +46,7 @@ def add(
     )
     change = service.add_asset(open_store(), asset)
     if json:
-        print_json({"asset": asset_dict(asset), "change": change})
+        print_json({"asset": asset.as_dict(), "change": change})
     else:
         console.print(f"{name}: {change}")
 
@@ -75,7 +60,7 @@ def list_(json: bool = JSON_OPT) -> None:
     with open_store().engine.connect() as conn:
         assets = list_assets(conn)
     if json:
-        print_json({"assets": [asset_dict(a) for a in assets]})
+        print_json({"assets": [a.as_dict() for a in assets]})
         return
     table = Table(title=f"{len(assets)} assets")
     for col in (
@@ -121,7 +106,7 @@ def show(name: str = typer.Argument(..., help="The asset's name."), json: bool =
         snapshot = current_snapshot(conn, asset_id)
         open_findings = list_findings(conn, asset=name, state="open")
     data = {
-        **asset_dict(asset),
+        **asset.as_dict(),
         "snapshot": None
         if snapshot is None
         else {

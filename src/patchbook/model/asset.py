@@ -49,3 +49,18 @@ class Asset:
     value_at_risk_usd: float | None = None  # hot-wallet funds, open interest guarded, contract TVL
     depends_on: tuple[str, ...] = ()
     tags: tuple[str, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, object]:
+        """Plain values (enums as their strings), for JSON output and storage."""
+        return {
+            "name": self.name,
+            "kind": self.kind.value,
+            "owner": self.owner,
+            "environment": self.environment.value,
+            "trading_role": self.trading_role,
+            "criticality": self.criticality.value,
+            "exposure": self.exposure.value,
+            "value_at_risk_usd": self.value_at_risk_usd,
+            "depends_on": list(self.depends_on),
+            "tags": list(self.tags),
+        }

@@ -15,30 +15,11 @@ from patchbook.store.batching import chunks
 from patchbook.store.bulk import insert_rows
 from patchbook.store.schema import asset_dependencies, assets, components, snapshots
 
-ASSET_FIELDS = (
-    "kind",
-    "owner",
-    "environment",
-    "trading_role",
-    "criticality",
-    "exposure",
-    "value_at_risk_usd",
-    "tags",
-)
-
 
 def _to_row(asset: Asset) -> dict[str, Any]:
-    return {
-        "name": asset.name,
-        "kind": asset.kind.value,
-        "owner": asset.owner,
-        "environment": asset.environment.value,
-        "trading_role": asset.trading_role,
-        "criticality": asset.criticality.value,
-        "exposure": asset.exposure.value,
-        "value_at_risk_usd": asset.value_at_risk_usd,
-        "tags": list(asset.tags),
-    }
+    row = asset.as_dict()
+    del row["depends_on"]  # a relation, kept in asset_dependencies
+    return row
 
 
 def _from_row(row: Any, depends_on: tuple[str, ...]) -> Asset:
