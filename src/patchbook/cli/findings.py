@@ -141,35 +141,54 @@ def show(finding_id: int = typer.Argument(..., help="The finding's id."), json: 
 @app.command()
 def export(
     output: Path = typer.Option(None, "-o", "--output", help="Write here instead of stdout."),
-    fmt: str = typer.Option("json", "--format", help="json | csv"),
+    fmt: str = typer.Option(
+        "json", "--format", help="json | csv | cyclonedx-vdr | cyclonedx-vex (the last two need --asset)"
+    ),
     asset: str = typer.Option(None, "--asset", help="Only this asset."),
     state: FindingState = typer.Option(None, "--state", help="Only findings in this state."),
+    spec_version: str = typer.Option("1.6", "--spec-version", help="CycloneDX spec version: 1.5 | 1.6"),
 ) -> None:
-    """Export findings as JSON or CSV."""
+    """Export findings as JSON, CSV, or one asset's CycloneDX VDR or VEX."""
     import orjson
 
     from patchbook.errors import InputError
     from patchbook.store import open_store
     from patchbook.store.findings import list_findings
 
-    with open_store().engine.connect() as conn:
-        found = [
-            finding_dict(f) for f in list_findings(conn, asset=asset, state=state.value if state else None)
-        ]
-    if fmt == "json":
-        text = orjson.dumps({"findings": found}, option=orjson.OPT_INDENT_2).decode() + "\n"
-    elif fmt == "csv":
-        buffer = io.StringIO()
-        columns = list(found[0]) if found else ["id", "asset", "package", "alias_group", "state"]
-        writer = csv.DictWriter(buffer, fieldnames=columns)
-        writer.writeheader()
-        for row in found:
-            writer.writerow({k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()})
-        text = buffer.getvalue()
+    formats = ("json", "csv", "cyclonedx-vdr", "cyclonedx-vex")
+    if fmt not in formats:
+        raise InputError("--format", f"unknown export format {fmt!r}; expected one of {', '.join(formats)}")
+    if fmt.startswith("cyclonedx-"):
+        from patchbook.service import export as export_service
+
+        if asset is None:
+            raise InputError("--asset", f"--format {fmt} writes one BOM per asset; name it with --asset")
+        kind: export_service.Kind = "vdr" if fmt == "cyclonedx-vdr" else "vex"
+        with open_store().engine.connect() as conn:
+            data = export_service.load(conn, asset, kind, state)
+        text = export_service.render(data, kind, spec_version)
+        count = len(data.views)
     else:
-        raise InputError("--format", f"unknown export format {fmt!r}; expected json or csv")
+        with open_store().engine.connect() as conn:
+            found = [
+                finding_dict(f)
+                for f in list_findings(conn, asset=asset, state=state.value if state else None)
+            ]
+        count = len(found)
+        if fmt == "json":
+            text = orjson.dumps({"findings": found}, option=orjson.OPT_INDENT_2).decode() + "\n"
+        else:
+            buffer = io.StringIO()
+            columns = list(found[0]) if found else ["id", "asset", "package", "alias_group", "state"]
+            writer = csv.DictWriter(buffer, fieldnames=columns)
+            writer.writeheader()
+            for row in found:
+                writer.writerow(
+                    {k: "; ".join(map(str, v)) if isinstance(v, list) else v for k, v in row.items()}
+                )
+            text = buffer.getvalue()
     if output is None:
         print(text, end="")
     else:
         output.write_text(text)
-        console.print(f"wrote {len(found)} findings to {output}")
+        console.print(f"wrote {count} findings to {output}")
