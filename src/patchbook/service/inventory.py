@@ -289,8 +289,8 @@ def add_asset(store: Store, asset: Asset) -> str:
 def rematch_packages(conn: Connection, packages: set[tuple[str, str]]) -> finding_repo.Applied:
     """New or changed advisories for these packages: re-match the versions the estate runs, then
     update the findings of the assets that contain them."""
-    if not packages:
-        return finding_repo.Applied()
+    if not packages or not match_repo.any_matched(conn):
+        return finding_repo.Applied()  # no estate matched yet: nothing to re-match
     forgotten = match_repo.forget_packages(conn, packages)
     keys = [PackageKey(eco, pkg, version, qual or None) for eco, qual, pkg, version in forgotten]
     refresh_matches(conn, keys)

@@ -104,6 +104,10 @@ def record(conn: Connection, keys: Sequence[PackageKey], hits: Sequence[VersionV
         insert_rows(conn, version_vulns, list(rows.values()))
 
 
+def any_matched(conn: Connection) -> bool:
+    return conn.execute(sa.select(matched_versions.c.package).limit(1)).first() is not None
+
+
 def forget_packages(conn: Connection, packages: Iterable[Package]) -> list[Version]:
     """Drop the cached matches of these packages; returns the versions that must be matched again."""
     mv, vv = matched_versions.c, version_vulns.c
