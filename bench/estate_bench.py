@@ -233,7 +233,7 @@ def _patchbook(
         m = _run([*pb, "inventory", "apply", str(estate.inventory), "--json"], store.env)
         apply_s = m.seconds
         ref = trivy_s()
-        ratio = f"{ref / m.seconds:.1f}x faster" if ref else ""
+        ratio = f"{ref / m.seconds:.2f}x" if ref else ""
         met = (ref is None or ref / m.seconds >= 5) and m.peak_rss_mib < 1.5 * GIB
         target = ("met" if met else "MISSED") + " (≥5x trivy, <1.5 GiB)"
         report.rows.append(Row(label_a, m.seconds, m.peak_rss_mib, ratio, target=target))
