@@ -28,9 +28,9 @@ from patchbook.service.progress import NoProgress, Progress
 from patchbook.store import Store
 from patchbook.store import advisories as repo
 from patchbook.store import findings as finding_repo
+from patchbook.store.maintenance import PlannerStats
 
 BATCH = 2000
-ANALYZE_EVERY = 20_000
 MAX_SKIPS_SHOWN = 20
 
 
@@ -165,16 +165,11 @@ def _import_osv(
     batch: list[repo.AdvisoryRow] = []
 
     groups = repo.AliasGroups(conn)
-    analysed_at = 0  # records written when the planner statistics were last refreshed
+    stats = PlannerStats(conn, ("advisories", "affected_packages", "alias_members"))
 
     def flush() -> None:
-        nonlocal batch, analysed_at
-        written = report.counts.inserted + report.counts.updated
-        if conn.dialect.name == "postgresql" and written - analysed_at >= ANALYZE_EVERY:
-            # A bulk load inside one transaction outgrows the planner's idea of these tables (autovacuum
-            # cannot see uncommitted rows), and lookups turn into sequential scans; refresh the stats.
-            conn.exec_driver_sql("ANALYZE advisories, affected_packages, alias_members")
-            analysed_at = written
+        nonlocal batch
+        stats.grew(len(batch))
         if batch:
             renamed = _write_batch(conn, batch, import_id, report.counts, report.packages_touched, groups)
             report.alias_groups_merged += len(renamed)

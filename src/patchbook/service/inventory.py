@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 
 from patchbook import ingest as parsers
 from patchbook.errors import PatchbookError
-from patchbook.ingest.inventory_file import DeclaredAsset, parse_inventory
+from patchbook.ingest.inventory_file import parse_inventory
 from patchbook.match import PackageKey, Unmatched, match, resolve
 from patchbook.match.lifecycle import Observation, reconcile
 from patchbook.model.asset import Asset
@@ -27,6 +27,7 @@ from patchbook.store import Store
 from patchbook.store import findings as finding_repo
 from patchbook.store import inventory as inventory_repo
 from patchbook.store import matching as match_repo
+from patchbook.store.maintenance import PlannerStats
 
 
 class UnknownAsset(PatchbookError):
@@ -186,7 +187,15 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def ingest_parsed(conn: Connection, asset_name: str, parsed: ParsedInventory, sha256: str) -> IngestResult:
+@dataclass
+class _Staged:
+    asset_id: int
+    result: IngestResult
+    keys: list[PackageKey]
+
+
+def _stage(conn: Connection, asset_name: str, parsed: ParsedInventory, sha256: str) -> _Staged:
+    """Record the new component set as the asset's current snapshot (unless it is the same file)."""
     found = inventory_repo.get_asset(conn, asset_name)
     if found is None:
         raise UnknownAsset(asset_name)
@@ -205,23 +214,54 @@ def ingest_parsed(conn: Connection, asset_name: str, parsed: ParsedInventory, sh
     )
     if current is not None and current.sha256 == sha256:
         result.unchanged = True  # re-ingesting the same file changes nothing
-    else:
-        inventory_repo.add_snapshot(
-            conn,
-            asset_id,
-            format=parsed.format,
-            spec_version=parsed.spec_version,
-            source=parsed.source,
-            sha256=sha256,
-            component_rows=rows,
-            unmatched=unmatched,
-        )
-        refresh_matches(conn, keys)
-        applied = reconcile_assets(conn, [asset_id])
-        result.new_findings, result.fixed = applied.opened, applied.fixed
-        result.inactive, result.reopened = applied.inactive, applied.reopened
-    result.findings = finding_repo.open_counts(conn, asset_id)
-    return result
+        return _Staged(asset_id, result, [])
+    inventory_repo.add_snapshot(
+        conn,
+        asset_id,
+        format=parsed.format,
+        spec_version=parsed.spec_version,
+        source=parsed.source,
+        sha256=sha256,
+        component_rows=rows,
+        unmatched=unmatched,
+    )
+    return _Staged(asset_id, result, keys)
+
+
+def ingest_many(
+    conn: Connection, items: Sequence[tuple[str, ParsedInventory, str]], progress: Progress | None = None
+) -> list[IngestResult]:
+    """Ingest several assets' component sets in the caller's transaction.
+
+    All snapshots are written first, then every version the estate has not matched yet is matched in
+    one pass (a package's candidate advisories are read once, however many assets run it), then each
+    asset's findings are reconciled.
+    """
+    progress = progress or NoProgress()
+    stats = PlannerStats(conn, ("components", "snapshots", "matched_versions", "version_vulns", "findings"))
+    progress.start("store components", len(items))
+    staged = []
+    for asset_name, parsed, sha in items:
+        staged.append(_stage(conn, asset_name, parsed, sha))
+        stats.grew(len(parsed.components))
+        progress.advance()
+    progress.finish()
+    refresh_matches(conn, [k for s in staged for k in s.keys])
+    stats.grew(stats.every)  # the match cache just grew by up to every distinct version
+    progress.start("reconcile findings", len(staged))
+    for s in staged:
+        if not s.result.unchanged:
+            applied = reconcile_assets(conn, [s.asset_id])
+            s.result.new_findings, s.result.fixed = applied.opened, applied.fixed
+            s.result.inactive, s.result.reopened = applied.inactive, applied.reopened
+        s.result.findings = finding_repo.open_counts(conn, s.asset_id)
+        progress.advance()
+    progress.finish()
+    return [s.result for s in staged]
+
+
+def ingest_parsed(conn: Connection, asset_name: str, parsed: ParsedInventory, sha256: str) -> IngestResult:
+    return ingest_many(conn, [(asset_name, parsed, sha256)])[0]
 
 
 def ingest_file(store: Store, asset_name: str, path: Path) -> IngestResult:
@@ -242,29 +282,44 @@ class ApplyResult:
 
 
 def apply_inventory(store: Store, path: Path, progress: Progress | None = None) -> ApplyResult:
-    """Declare the assets of an inventory file (idempotent) and ingest the SBOMs it names, atomically."""
+    """Declare the assets of an inventory file (idempotent) and ingest the SBOMs it names, atomically.
+
+    An asset that names several files gets their components together as one snapshot.
+    """
     progress = progress or NoProgress()
     declared = parse_inventory(path)
-    parsed: list[tuple[DeclaredAsset, Path, ParsedInventory, str]] = []
-    total = sum(len(d.sboms) for d in declared)
-    progress.start("parse SBOMs", total)
+    items: list[tuple[str, ParsedInventory, str]] = []
+    progress.start("parse SBOMs", sum(len(d.sboms) for d in declared))
     for d in declared:
+        parts = []
         for sbom in d.sboms:
-            parsed.append((d, sbom, parsers.parse(sbom), _sha256(sbom)))
+            parts.append((parsers.parse(sbom), _sha256(sbom)))
             progress.advance()
+        if parts:
+            items.append((d.asset.name, *_combined(parts)))
     progress.finish()
     with store.transaction() as conn:
         changes = [(d.asset.name, upsert_asset(conn, d.asset)) for d in declared]
         ids = inventory_repo.asset_ids(conn)
         for d in declared:
             inventory_repo.set_dependencies(conn, ids[d.asset.name], [ids[n] for n in d.asset.depends_on])
-        progress.start("ingest and match", len(parsed))
-        results = []
-        for d, _sbom, inventory, sha in parsed:
-            results.append(ingest_parsed(conn, d.asset.name, inventory, sha))
-            progress.advance()
-        progress.finish()
+        results = ingest_many(conn, items, progress)
     return ApplyResult(changes, results)
+
+
+def _combined(parts: list[tuple[ParsedInventory, str]]) -> tuple[ParsedInventory, str]:
+    if len(parts) == 1:
+        return parts[0]
+    inventories = [p for p, _ in parts]
+    merged = ParsedInventory(
+        format="+".join(p.format for p in inventories),
+        spec_version=None,
+        source=", ".join(p.source for p in inventories),
+        components=tuple(c for p in inventories for c in p.components),
+        dependencies=tuple(d for p in inventories for d in p.dependencies),
+        warnings=tuple(w for p in inventories for w in p.warnings),
+    )
+    return merged, hashlib.sha256("".join(sha for _, sha in parts).encode()).hexdigest()
 
 
 def upsert_asset(conn: Connection, asset: Asset) -> str:

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -44,7 +45,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 def create_engine(url: str) -> Engine:
     parsed = _normalise_url(url)
-    kwargs: dict[str, Any] = {"json_serializer": json_dumps, "future": True}
+    kwargs: dict[str, Any] = {
+        "json_serializer": json_dumps,
+        "json_deserializer": orjson.loads,
+        "future": True,
+    }
     if parsed.get_backend_name() == "postgresql":
         kwargs["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_S}
         kwargs["pool_pre_ping"] = True

@@ -13,6 +13,7 @@ from sqlalchemy.engine import Connection
 from patchbook.match.lifecycle import Change, Known
 from patchbook.model.finding import Finding, FindingEvent, FindingState
 from patchbook.store.batching import chunks
+from patchbook.store.bulk import insert_rows
 from patchbook.store.schema import assets, finding_attributions, finding_events, findings
 
 OWN_SOURCE = "patchbook"  # the attribution of patchbook's own matching
@@ -45,8 +46,9 @@ def apply(conn: Connection, asset_id: int, changes: Sequence[Change], *, source:
     applied = Applied()
     new = [c for c in changes if c.finding_id is None]
     if new:
-        conn.execute(
-            sa.insert(findings),
+        insert_rows(
+            conn,
+            findings,
             [
                 {
                     "asset_id": asset_id,
@@ -92,8 +94,9 @@ def apply(conn: Connection, asset_id: int, changes: Sequence[Change], *, source:
     applied.inactive = sum(1 for c in moved if c.state is FindingState.INACTIVE)
     events = [c for c in (*new, *existing) if c.event]
     if events:
-        conn.execute(
-            sa.insert(finding_events),
+        insert_rows(
+            conn,
+            finding_events,
             [{"finding_id": c.finding_id, "at": now, "event": c.event, "detail": c.detail} for c in events],
         )
     _attribute(conn, [c for c in (*new, *refreshed)], [c for c in moved], source, now)
@@ -139,7 +142,7 @@ def _attribute(conn: Connection, seen: list[Change], gone: list[Change], source:
         if i not in existing
     ]
     if inserts:
-        conn.execute(sa.insert(finding_attributions), inserts)
+        insert_rows(conn, finding_attributions, inserts)
     updates = [{"b_id": i, "last_seen": now, "active": True} for i in seen_ids if i in existing]
     updates += [{"b_id": c.finding_id, "last_seen": now, "active": False} for c in gone]
     if updates:
