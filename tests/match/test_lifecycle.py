@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from patchbook.match.lifecycle import Known, Observation, reconcile
-from patchbook.model.finding import FindingState
+from patchbook.match.lifecycle import reconcile
+from patchbook.model.finding import FindingState, Known, Observation
 
 LODASH = ("npm", "lodash", "CVE-2020-8203")
 
@@ -34,6 +34,16 @@ def test_other_affected_version_is_a_version_event() -> None:
 def test_upgraded_past_the_fix_is_fixed() -> None:
     (change,) = reconcile([known(FindingState.OPEN)], [], {("npm", "lodash"): "4.17.21"})
     assert (change.state, change.event, change.detail["to"]) == (FindingState.FIXED, "fixed", "4.17.21")
+
+
+def test_same_version_no_longer_affected_is_inactive_not_fixed() -> None:
+    # A withdrawn advisory or a narrowed range: nothing was patched, so "fixed" would be false evidence.
+    (change,) = reconcile([known(FindingState.OPEN)], [], {("npm", "lodash"): "4.17.15"})
+    assert (change.state, change.event, change.detail["version"]) == (
+        FindingState.INACTIVE,
+        "not-affected",
+        "4.17.15",
+    )
 
 
 def test_removed_package_is_inactive() -> None:

@@ -225,3 +225,96 @@ def test_inventory_errors_name_line_and_key(store: Store, tmp_path: Path, body: 
     with pytest.raises(InputError) as info:
         service.apply_inventory(store, inventory)
     assert message in str(info.value) and str(inventory) in str(info.value)
+
+
+def _record(
+    rid: str, package: str, *, modified: str = "2026-01-01T00:00:00Z", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "id": rid,
+        "modified": modified,
+        "affected": [
+            {
+                "package": {"ecosystem": "npm", "name": package},
+                "ranges": [{"type": "ECOSYSTEM", "events": [{"introduced": "0"}, {"fixed": "99.0.0"}]}],
+            }
+        ],
+        **extra,
+    }
+
+
+def _import(store: Store, directory: Path, *records: dict[str, Any]) -> feed_service.ImportReport:
+    directory.mkdir(exist_ok=True)
+    for record in records:
+        (directory / f"{record['id']}.json").write_text(json.dumps(record))
+    (report,) = feed_service.import_paths(store, [directory])
+    return report
+
+
+def _history(store: Store, package: str, group: str) -> list[str]:
+    with store.engine.connect() as conn:
+        (finding,) = [f for f in list_findings(conn) if f.package == package and f.alias_group == group]
+        found = get_finding(conn, finding.id)
+    assert found is not None
+    return [e.event for e in found[2]]
+
+
+def test_an_edit_that_drops_a_package_closes_its_finding(
+    estate: Store, shared_data: Path, tmp_path: Path
+) -> None:
+    _import(estate, tmp_path / "feed", _record("GHSA-edit-0000-0001", "express"))
+    service.ingest_file(estate, "juice-shop", shared_data / JUICE)
+    assert ("express", "GHSA-edit-0000-0001") in _open(estate)
+    report = _import(
+        estate, tmp_path / "feed", _record("GHSA-edit-0000-0001", "left-pad", modified="2026-02-01T00:00:00Z")
+    )
+    assert ("npm", "express") in report.packages_touched  # the package the old revision named
+    assert ("express", "GHSA-edit-0000-0001") not in _open(estate)
+    # Nothing was upgraded: the finding is not "fixed", the advisory no longer covers the version.
+    assert _history(estate, "express", "GHSA-edit-0000-0001") == ["opened", "not-affected"]
+
+
+def test_a_withdrawn_advisory_is_not_a_fix(estate: Store, shared_data: Path, tmp_path: Path) -> None:
+    _import(estate, tmp_path / "feed", _record("GHSA-wdrn-0000-0001", "express"))
+    service.ingest_file(estate, "juice-shop", shared_data / JUICE)
+    _import(
+        estate,
+        tmp_path / "feed",
+        _record(
+            "GHSA-wdrn-0000-0001",
+            "express",
+            modified="2026-03-01T00:00:00Z",
+            withdrawn="2026-03-01T00:00:00Z",
+        ),
+    )
+    assert _states(estate)[("express", "GHSA-wdrn-0000-0001")] == "inactive"
+    assert _history(estate, "express", "GHSA-wdrn-0000-0001") == ["opened", "not-affected"]
+
+
+def test_a_merge_named_through_another_package_still_moves_the_finding(
+    estate: Store, shared_data: Path, tmp_path: Path
+) -> None:
+    _import(estate, tmp_path / "a", _record("GHSA-mrge-0000-0001", "express"))
+    service.ingest_file(estate, "juice-shop", shared_data / JUICE)
+    # A PYSEC record for another package ties the GHSA to a CVE: the group is renamed without the
+    # import naming express, so express is not re-matched; its finding must still follow the merge.
+    _import(
+        estate,
+        tmp_path / "b",
+        _record("PYSEC-2026-1", "left-pad", aliases=["CVE-2026-7777", "GHSA-mrge-0000-0001"]),
+    )
+    assert ("express", "CVE-2026-7777") in _open(estate)
+    edited = _edit_sbom(shared_data / JUICE, tmp_path / "v2.json", {"ws": "8.17.1"})
+    service.ingest_file(estate, "juice-shop", edited)  # a re-ingest reconciles express from the cache
+    assert ("express", "CVE-2026-7777") in _open(estate)
+    assert ("express", "GHSA-mrge-0000-0001") not in _states(estate)
+    assert _history(estate, "express", "CVE-2026-7777") == ["opened", "regrouped"]
+
+
+def test_feeds_import_refuses_a_fifo(store: Store, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "feed.json"
+    os.mkfifo(fifo)
+    with pytest.raises(InputError, match="not a regular file"):
+        feed_service.import_paths(store, [fifo])

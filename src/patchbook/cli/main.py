@@ -1,7 +1,8 @@
 """The ``patchbook`` console script: one sub-app per noun, registered here.
 
-Exit codes: 0 ok; 1 a policy was violated (findings over threshold, a hold/rollback verdict);
-2 usage or input error, with one line on stderr naming the file, the place and what was expected.
+Exit codes: 0 ok; 1 a policy was violated (a hold/rollback verdict); 2 usage or input error, with
+one line on stderr naming the file, the place and what was expected (also a database that refused the
+command); 3 an internal error (a bug), with its trace.
 """
 
 from __future__ import annotations
@@ -60,15 +61,35 @@ _register()
 def main() -> None:
     # Typer's standalone mode prints usage errors and exits 2 itself; errors patchbook raises on
     # purpose become one line on stderr with their exit code, never a traceback.
+    from sqlalchemy.exc import DBAPIError
+
     try:
         app()
     except PatchbookError as exc:
         message = " ".join(str(exc).split("\n", 1)[0].split()) if exc.one_line else str(exc)
         print(f"patchbook: error: {message}", file=sys.stderr)
         sys.exit(exc.exit_code)
+    except DBAPIError as exc:
+        # A busy SQLite file, a PostgreSQL server that went away, a lock timeout: the transaction was
+        # rolled back, so nothing half-written stays; say what the database said, on one line.
+        reason = " ".join(str(exc.orig).split()) if exc.orig is not None else type(exc).__name__
+        print(
+            f"patchbook: error: the database refused the command (nothing was written): {reason}",
+            file=sys.stderr,
+        )
+        sys.exit(2)
     except KeyboardInterrupt:
         print("patchbook: interrupted; nothing half-written was kept", file=sys.stderr)
         sys.exit(130)
+    except Exception:
+        import traceback
+
+        traceback.print_exc()
+        print(
+            "patchbook: internal error (a bug in patchbook; please report it with the trace above)",
+            file=sys.stderr,
+        )
+        sys.exit(3)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from patchbook.feeds import osv, sources
-from patchbook.feeds.rows import AdvisoryRow, Skip, advisory_row
+from patchbook.model.advisory_rows import AdvisoryRow, Skip, advisory_row
 
 Entry = AdvisoryRow | Skip
 

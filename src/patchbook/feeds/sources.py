@@ -75,7 +75,11 @@ def _read_file(path: Path) -> bytes:
 
 def iter_directory(root: Path) -> Iterator[Path]:
     """Record files below ``root`` in a stable order; hidden directories (.git) are skipped."""
-    for dirpath, dirnames, filenames in os.walk(root):
+
+    def unreadable(error: OSError) -> None:
+        raise InputError(str(error.filename or root), f"cannot read the directory: {error.strerror}")
+
+    for dirpath, dirnames, filenames in os.walk(root, onerror=unreadable):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
         for name in sorted(filenames):
             if name.endswith(RECORD_SUFFIXES) and not name.startswith("."):

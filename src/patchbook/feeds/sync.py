@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -23,6 +24,7 @@ OSV_BASE_URL = "https://osv-vulnerabilities.storage.googleapis.com"
 KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
 DEFAULT_ECOSYSTEMS = ("PyPI", "npm", "Maven", "Go", "crates.io")
 MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024 * 1024
+MAX_DOWNLOAD_SECONDS = 30 * 60
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # per read/connect; a stalled server cannot hang a sync
 
 
@@ -54,10 +56,14 @@ def download(
     dest: Path,
     *,
     max_bytes: int = MAX_DOWNLOAD_BYTES,
+    max_seconds: float = MAX_DOWNLOAD_SECONDS,
     on_bytes: Callable[[int, int | None], None] | None = None,
 ) -> Download:
     digest = hashlib.sha256()
     size = 0
+    # The client's timeout bounds each read; this bounds the whole transfer, so a server that drips
+    # a byte at a time cannot keep a sync alive for ever.
+    deadline = time.monotonic() + max_seconds
     try:
         with client.stream("GET", url) as response:
             if response.status_code != 200:
@@ -71,6 +77,8 @@ def download(
             with dest.open("wb") as out:
                 for chunk in response.iter_bytes(1 << 20):
                     size += len(chunk)
+                    if time.monotonic() > deadline:
+                        raise InputError(url, f"download took longer than {max_seconds:.0f} s; stopped")
                     if size > max_bytes:
                         raise InputError(url, f"download passed the {max_bytes:,}-byte limit")
                     digest.update(chunk)

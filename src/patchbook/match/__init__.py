@@ -5,7 +5,8 @@ advisory) pairs with the fixes that apply. Every distinct (ecosystem, package, v
 is matched once, whatever the number of assets that run it.
 """
 
-from patchbook.match.engine import Candidate, VersionVuln, match
-from patchbook.match.keys import PackageKey, Unmatched, resolve
+from patchbook.match.engine import match
+from patchbook.match.keys import resolve
+from patchbook.model.matching import Candidate, PackageKey, Unmatched, VersionVuln
 
 __all__ = ["Candidate", "PackageKey", "Unmatched", "VersionVuln", "match", "resolve"]

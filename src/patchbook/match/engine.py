@@ -3,29 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any
 
 from patchbook import versions
-from patchbook.match.keys import PackageKey
-
-
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    """One ``affected[]`` entry of a stored, non-withdrawn advisory, for the package it names."""
-
-    advisory_id: str
-    alias_group: str
-    ecosystem: str  # as the entry spells it, with its release suffix ("Debian:11")
-    entry: Mapping[str, Any]  # {"package": {...}, "ranges": [...], "versions": [...]}
-
-
-@dataclass(frozen=True, slots=True)
-class VersionVuln:
-    key: PackageKey
-    advisory_id: str
-    alias_group: str
-    fixed: tuple[str, ...]  # the fixed versions that end the affected intervals holding key.version
+from patchbook.model.matching import Candidate, PackageKey, VersionVuln
 
 
 def match(

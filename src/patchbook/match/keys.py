@@ -2,34 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from patchbook import versions
 from patchbook.model.component import Component
-
-
-@dataclass(frozen=True, slots=True)
-class PackageKey:
-    """(OSV ecosystem, normalised package name, version); ``qualifier`` is a release such as "11"."""
-
-    ecosystem: str
-    package: str
-    version: str
-    qualifier: str | None = None
-
-    @property
-    def query_ecosystem(self) -> str:
-        """The ecosystem as OSV spells it with its release (``Debian:11``), for suffix-aware matching."""
-        return f"{self.ecosystem}:{self.qualifier}" if self.qualifier else self.ecosystem
-
-
-@dataclass(frozen=True, slots=True)
-class Unmatched:
-    """Why a component cannot be matched; it is kept and counted, never dropped."""
-
-    reason: str
-
+from patchbook.model.matching import PackageKey, Unmatched
 
 # Debian and Alpine advisories name source packages; an SBOM names the binary package it installed.
 _SOURCE_PACKAGE_ECOSYSTEMS = frozenset({"Debian", "Ubuntu", "Alpine", "Wolfi", "Chainguard"})

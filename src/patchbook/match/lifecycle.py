@@ -1,59 +1,17 @@
 """Finding lifecycle: what the latest observation of an asset does to its findings.
 
-Identity is (asset, ecosystem, package, alias group). Findings are never deleted: one that is no
-longer observed becomes ``fixed`` when the package is still installed (at a version past the fix) and
-``inactive`` when the package is gone; an observed one that was fixed or inactive is reopened.
+Identity is (asset, ecosystem, package, alias group). Findings are never deleted. One that is no
+longer observed becomes ``fixed`` when the package was upgraded (another version is installed now),
+and ``inactive`` when the package is gone or when the same version is installed but the advisories no
+longer say it is affected (withdrawn, or a narrowed range): calling that "fixed" would be false
+evidence. An observed one that was fixed or inactive is reopened.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 
-from patchbook.model.finding import FindingState
-
-Identity = tuple[str, str, str]  # (ecosystem, package, alias group)
-
-
-@dataclass(frozen=True, slots=True)
-class Observation:
-    ecosystem: str
-    package: str
-    alias_group: str
-    installed_version: str
-    advisory_ids: tuple[str, ...]
-    fixed_versions: tuple[str, ...]
-    direct: bool | None
-
-    @property
-    def identity(self) -> Identity:
-        return (self.ecosystem, self.package, self.alias_group)
-
-
-@dataclass(frozen=True, slots=True)
-class Known:
-    """A stored finding of the asset, as far as the lifecycle needs it."""
-
-    id: int
-    ecosystem: str
-    package: str
-    alias_group: str
-    state: FindingState
-    installed_version: str | None
-
-    @property
-    def identity(self) -> Identity:
-        return (self.ecosystem, self.package, self.alias_group)
-
-
-@dataclass(frozen=True, slots=True)
-class Change:
-    finding_id: int | None  # None: a new finding
-    identity: Identity
-    state: FindingState
-    event: str | None  # None: only refreshed (last seen, advisories)
-    detail: Mapping[str, object] = field(default_factory=dict)
-    observation: Observation | None = None
+from patchbook.model.finding import Change, FindingState, Identity, Known, Observation
 
 
 def reconcile(
@@ -89,10 +47,16 @@ def reconcile(
         if identity in seen or old.state is not FindingState.OPEN:
             continue
         now_installed = installed.get((old.ecosystem, old.package))
-        if now_installed is not None:
+        if now_installed is None:
+            detail = {"reason": "the package is no longer reported", "was": old.installed_version}
+            changes.append(Change(old.id, identity, FindingState.INACTIVE, "inactive", detail))
+        elif now_installed != old.installed_version:
             detail = {"from": old.installed_version, "to": now_installed}
             changes.append(Change(old.id, identity, FindingState.FIXED, "fixed", detail))
         else:
-            detail = {"reason": "the package is no longer reported", "was": old.installed_version}
-            changes.append(Change(old.id, identity, FindingState.INACTIVE, "inactive", detail))
+            detail = {
+                "version": now_installed,
+                "reason": "the advisories no longer list this version as affected",
+            }
+            changes.append(Change(old.id, identity, FindingState.INACTIVE, "not-affected", detail))
     return changes

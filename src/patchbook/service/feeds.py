@@ -103,6 +103,8 @@ def _detect(path: Path) -> str:
         return "osv-dir"
     if not path.exists():
         raise InputError(str(path), "no such file or directory")
+    if not path.is_file():
+        raise InputError(str(path), "not a regular file or directory (a FIFO or device would never end)")
     if zipfile.is_zipfile(path):
         return "osv-zip"
     with path.open("rb") as fh:
@@ -229,6 +231,9 @@ def _write_batch(
         else:
             counts.unchanged += 1
     merge = groups.merge([item.identifiers for item in (*inserts, *updates)])
+    # An edit may drop a package: its cached matches must be re-done too, so take the packages the
+    # stored revisions named before they are replaced.
+    packages.update(repo.packages_named(conn, [item.id for item in updates]))
     repo.insert_advisories(conn, inserts, import_id, merge.keys)
     repo.update_advisories(conn, updates, import_id, merge.keys)
     counts.inserted += len(inserts)

@@ -19,9 +19,10 @@ from patchbook import ingest as parsers
 from patchbook.errors import PatchbookError
 from patchbook.ingest.inventory_file import parse_inventory
 from patchbook.match import PackageKey, Unmatched, match, resolve
-from patchbook.match.lifecycle import Observation, reconcile
+from patchbook.match.lifecycle import reconcile
 from patchbook.model.asset import Asset
 from patchbook.model.component import ParsedInventory
+from patchbook.model.finding import Observation
 from patchbook.service.progress import NoProgress, Progress
 from patchbook.store import Store
 from patchbook.store import findings as finding_repo

@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 
-from patchbook.feeds.rows import AdvisoryRow, AffectedRow, Skip, advisory_row
 from patchbook.model.advisory import KevEntry
+from patchbook.model.advisory_rows import AdvisoryRow, AffectedRow, Skip, advisory_row
 from patchbook.store.batching import chunks
 from patchbook.store.bulk import insert_rows, insert_tuples
 from patchbook.store.schema import (
@@ -145,7 +145,7 @@ def insert_advisories(
 ) -> None:
     """Insert new advisories; ``groups`` (from :func:`merge_alias_groups`) gives each its group key.
 
-    The rows' JSON columns are already serialised text (see :mod:`patchbook.feeds.rows`)."""
+    The rows' JSON columns are already serialised text (see :mod:`patchbook.model.advisory_rows`)."""
     if not items:
         return
     insert_tuples(
@@ -179,6 +179,18 @@ def _json_text_param(conn: Connection, name: str) -> Any:
     SQLite stores it as it is (what its JSON type would have stored)."""
     param = sa.bindparam(name, type_=sa.Text())
     return sa.cast(param, postgresql.JSONB) if conn.dialect.name == "postgresql" else param
+
+
+def packages_named(conn: Connection, advisory_ids: Sequence[str]) -> set[tuple[str, str]]:
+    """The (ecosystem, package) pairs the stored revisions of these advisories name."""
+    ap = affected_packages.c
+    named: set[tuple[str, str]] = set()
+    for part in chunks(list(advisory_ids)):
+        named.update(
+            (r.ecosystem, r.name)
+            for r in conn.execute(sa.select(ap.ecosystem, ap.name).where(ap.advisory_id.in_(part)).distinct())
+        )
+    return named
 
 
 def update_advisories(

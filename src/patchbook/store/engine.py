@@ -76,8 +76,17 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[Connection]:
-        """One transaction: committed when the block ends, rolled back on any exception."""
+        """One writing transaction: committed when the block ends, rolled back on any exception.
+
+        On PostgreSQL, writers of one schema take turns (a transaction-scoped advisory lock keyed by
+        the schema): an ingest matching against advisories that a concurrent feed import is replacing
+        could otherwise cache a stale match. Readers never wait.
+        """
         with self.engine.begin() as conn:
+            if self.backend == "postgresql":
+                conn.exec_driver_sql(
+                    "SELECT pg_advisory_xact_lock(hashtext('patchbook:' || current_schema()))"
+                )
             yield conn
 
     def dispose(self) -> None:

@@ -10,8 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from patchbook.match.lifecycle import Change, Known
-from patchbook.model.finding import Finding, FindingEvent, FindingState
+from patchbook.model.finding import Change, Finding, FindingEvent, FindingState, Known
 from patchbook.store.batching import chunks
 from patchbook.store.bulk import insert_rows
 from patchbook.store.schema import assets, finding_attributions, finding_events, findings
@@ -228,46 +227,50 @@ def regroup(conn: Connection, renamed: dict[str, str]) -> None:
     """Alias groups merged (a GHSA-only group learned its CVE): move findings to the new key.
 
     Where an asset already has a finding for the new group and the same package, the old one becomes
-    inactive with a ``merged`` event pointing at it, so no history is lost and no duplicate stays open.
+    inactive with a ``merged`` event pointing at it (no history is lost, no duplicate stays open); if
+    the old one was open and the one it merges into was not, that one is reopened, so the merge never
+    hides an open vulnerability.
     """
     if not renamed:
         return
     f = findings.c
     now = datetime.now(UTC)
-    moved = list(
-        conn.execute(
-            sa.select(f.id, f.asset_id, f.ecosystem, f.package, f.alias_group).where(
-                f.alias_group.in_(list(renamed))
-            )
-        )
-    )
+    columns = (f.id, f.asset_id, f.ecosystem, f.package, f.alias_group, f.state)
+    moved = [
+        r
+        for part in chunks(sorted(renamed))
+        for r in conn.execute(sa.select(*columns).where(f.alias_group.in_(part)))
+    ]
     if not moved:
         return
     targets = {
-        (r.asset_id, r.ecosystem, r.package, r.alias_group): r.id
-        for r in conn.execute(
-            sa.select(f.id, f.asset_id, f.ecosystem, f.package, f.alias_group).where(
-                f.alias_group.in_(sorted(set(renamed.values())))
-            )
-        )
+        (r.asset_id, r.ecosystem, r.package, r.alias_group): r
+        for part in chunks(sorted(set(renamed.values())))
+        for r in conn.execute(sa.select(*columns).where(f.alias_group.in_(part)))
     }
+    regrouped: list[dict[str, Any]] = []
+    merged: list[dict[str, Any]] = []
+    reopened: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     for r in moved:
         new = renamed[r.alias_group]
-        into = targets.get((r.asset_id, r.ecosystem, r.package, new))
-        if into is None:
-            conn.execute(sa.update(findings).where(f.id == r.id).values(alias_group=new))
-            targets[(r.asset_id, r.ecosystem, r.package, new)] = r.id
-            event = {
-                "finding_id": r.id,
-                "at": now,
-                "event": "regrouped",
-                "detail": {"from": r.alias_group, "to": new},
-            }
-        else:
-            conn.execute(
-                sa.update(findings)
-                .where(f.id == r.id)
-                .values(state=FindingState.INACTIVE.value, state_changed_at=now)
-            )
-            event = {"finding_id": r.id, "at": now, "event": "merged", "detail": {"into": into, "group": new}}
-        conn.execute(sa.insert(finding_events).values(**event))
+        target = targets.get((r.asset_id, r.ecosystem, r.package, new))
+        if target is None:
+            regrouped.append({"b_id": r.id, "alias_group": new})
+            targets[(r.asset_id, r.ecosystem, r.package, new)] = r
+            events.append(_event(r.id, now, "regrouped", {"from": r.alias_group, "to": new}))
+            continue
+        merged.append({"b_id": r.id, "state": FindingState.INACTIVE.value, "state_changed_at": now})
+        events.append(_event(r.id, now, "merged", {"into": target.id, "group": new}))
+        if r.state == FindingState.OPEN.value and target.state != FindingState.OPEN.value:
+            reopened.append({"b_id": target.id, "state": FindingState.OPEN.value, "state_changed_at": now})
+            events.append(_event(target.id, now, "reopened", {"merged_from": r.id}))
+    update = sa.update(findings).where(f.id == sa.bindparam("b_id"))
+    for params in (regrouped, merged, reopened):
+        if params:
+            conn.execute(update, params)
+    insert_rows(conn, finding_events, events)
+
+
+def _event(finding_id: int, at: datetime, event: str, detail: dict[str, object]) -> dict[str, Any]:
+    return {"finding_id": finding_id, "at": at, "event": event, "detail": detail}

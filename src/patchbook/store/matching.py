@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from patchbook.match import Candidate, PackageKey, VersionVuln
+from patchbook.model.matching import Candidate, PackageKey, VersionVuln
 from patchbook.store.batching import chunks
 from patchbook.store.bulk import insert_rows
 from patchbook.store.schema import advisories, affected_packages, matched_versions, version_vulns
@@ -96,7 +96,6 @@ def record(conn: Connection, keys: Sequence[PackageKey], hits: Sequence[VersionV
             {
                 **dict(zip(_VERSION_COLUMNS, v, strict=True)),
                 "advisory_id": h.advisory_id,
-                "alias_group": h.alias_group,
                 "fixed": list(h.fixed),
             },
         )
@@ -122,14 +121,18 @@ def forget_packages(conn: Connection, packages: Iterable[Package]) -> list[Versi
 
 
 def vulns_for(conn: Connection, versions: Iterable[Version]) -> dict[Version, list[Any]]:
-    """What affects each of these versions, from the cache."""
+    """What affects each of these versions, from the cache, with each advisory's current alias group.
+
+    The group is read from the advisory, not cached: a later import may merge groups without naming
+    this package, and the finding must follow the merge.
+    """
     vv = version_vulns.c
     out: dict[Version, list[Any]] = {}
     for part in chunks(sorted(set(versions))):
         rows = conn.execute(
-            sa.select(version_vulns).where(
-                sa.tuple_(vv.ecosystem, vv.qualifier, vv.package, vv.version).in_(part)
-            )
+            sa.select(version_vulns, advisories.c.alias_group)
+            .join(advisories, advisories.c.id == vv.advisory_id)
+            .where(sa.tuple_(vv.ecosystem, vv.qualifier, vv.package, vv.version).in_(part))
         )
         for r in rows:
             out.setdefault((r.ecosystem, r.qualifier, r.package, r.version), []).append(r)

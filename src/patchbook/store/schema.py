@@ -197,7 +197,6 @@ version_vulns = sa.Table(
     sa.Column(
         "advisory_id", sa.String(128), sa.ForeignKey("advisories.id", ondelete="CASCADE"), primary_key=True
     ),
-    sa.Column("alias_group", sa.String(128), nullable=False),
     sa.Column("fixed", JSONColumn, nullable=False),  # the fixed versions that apply to this version
 )
 
