@@ -95,7 +95,8 @@ def upgrade() -> None:
             sa.ForeignKey("advisories.id", ondelete="CASCADE"),
             primary_key=True,
         ),
-            sa.Column("fixed", JSONColumn, nullable=False),
+        sa.Column("alias_group", sa.String(128), nullable=False),
+        sa.Column("fixed", JSONColumn, nullable=False),
     )
     op.create_table(
         "findings",
