@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy.engine import Connection
 
 from patchbook import ingest as parsers
+from patchbook import versions
 from patchbook.errors import PatchbookError
 from patchbook.ingest.inventory_file import parse_inventory
 from patchbook.match import PackageKey, Unmatched, match, resolve
@@ -90,57 +91,81 @@ def reconcile_assets(
     """Bring the findings of these assets in line with their current components and the match cache.
 
     With ``packages``, only findings of those (ecosystem, package) are looked at (a feed import).
+    The cache is read once for every version the assets run, however many of them share it.
     """
-    total = finding_repo.Applied()
-    for asset_id in asset_ids:
-        rows = [
+    contents = {
+        asset_id: [
             r
             for r in inventory_repo.current_packages(conn, asset_id)
             if packages is None or (r.ecosystem, r.package) in packages
         ]
-        installed: dict[tuple[str, str], set[str]] = {}
-        direct: dict[tuple[str, str], bool | None] = {}
-        versions: set[match_repo.Version] = set()
-        for r in rows:
-            pkg = (r.ecosystem, r.package)
-            installed.setdefault(pkg, set()).add(r.package_version)
-            if r.direct is not None:  # direct if any occurrence is; unknown only if every one is unknown
-                direct[pkg] = bool(direct.get(pkg)) or r.direct
-            versions.add((r.ecosystem, r.ecosystem_qualifier or "", r.package, r.package_version))
-        hits = match_repo.vulns_for(conn, versions)
-        grouped: dict[tuple[str, str, str], dict[str, Any]] = {}
-        for (eco, _qual, name, version), vulns in hits.items():
-            for v in vulns:
-                g = grouped.setdefault(
-                    (eco, name, v.alias_group), {"versions": set(), "ids": set(), "fixed": set()}
-                )
-                g["versions"].add(version)
-                g["ids"].add(v.advisory_id)
-                g["fixed"].update(v.fixed)
-        observations = [
-            Observation(
-                ecosystem=eco,
-                package=name,
-                alias_group=group,
-                installed_version=", ".join(sorted(g["versions"])),
-                advisory_ids=tuple(sorted(g["ids"])),
-                fixed_versions=tuple(sorted(g["fixed"])),
-                direct=direct.get((eco, name)),
-            )
-            for (eco, name, group), g in grouped.items()
-        ]
+        for asset_id in asset_ids
+    }
+    hits = match_repo.vulns_for(
+        conn,
+        {
+            (r.ecosystem, r.ecosystem_qualifier or "", r.package, r.package_version)
+            for rows in contents.values()
+            for r in rows
+        },
+    )
+    total = finding_repo.Applied()
+    for asset_id, rows in contents.items():
+        observations, installed = _observe(rows, hits)
         known = [
             k
             for k in finding_repo.known(conn, asset_id)
             if packages is None or (k.ecosystem, k.package) in packages
         ]
-        installed_text = {pkg: ", ".join(sorted(vs)) for pkg, vs in installed.items()}
-        applied = finding_repo.apply(conn, asset_id, reconcile(known, observations, installed_text))
+        applied = finding_repo.apply(conn, asset_id, reconcile(known, observations, installed))
         total.opened += applied.opened
         total.reopened += applied.reopened
         total.fixed += applied.fixed
         total.inactive += applied.inactive
     return total
+
+
+def _observe(
+    rows: Sequence[Any], hits: dict[match_repo.Version, list[Any]]
+) -> tuple[list[Observation], dict[tuple[str, str], str]]:
+    """What one asset's components say now: one observation per (package, vulnerability), and the
+    installed version(s) of every package."""
+    installed: dict[tuple[str, str], set[str]] = {}
+    direct: dict[tuple[str, str], bool] = {}
+    grouped: dict[tuple[str, str, str], tuple[set[str], set[str], set[str]]] = {}
+    for r in rows:
+        pkg = (r.ecosystem, r.package)
+        installed.setdefault(pkg, set()).add(r.package_version)
+        if r.direct is not None:  # direct if any occurrence is; unknown only if every one is unknown
+            direct[pkg] = direct.get(pkg, False) or r.direct
+        for v in hits.get((r.ecosystem, r.ecosystem_qualifier or "", r.package, r.package_version), ()):
+            found, ids, fixes = grouped.setdefault(
+                (r.ecosystem, r.package, v.alias_group), (set(), set(), set())
+            )
+            found.add(r.package_version)
+            ids.add(v.advisory_id)
+            fixes.update(v.fixed)
+    observations = [
+        Observation(
+            ecosystem=eco,
+            package=name,
+            alias_group=group,
+            installed_version=", ".join(_in_order(eco, found)),
+            advisory_ids=tuple(sorted(ids)),
+            fixed_versions=_in_order(eco, fixes),
+            direct=direct.get((eco, name)),
+        )
+        for (eco, name, group), (found, ids, fixes) in grouped.items()
+    ]
+    return observations, {pkg: ", ".join(_in_order(pkg[0], vs)) for pkg, vs in installed.items()}
+
+
+def _in_order(ecosystem: str, values: set[str]) -> tuple[str, ...]:
+    """Versions in the ecosystem's order (1.9 before 1.10), text order only if one cannot be placed."""
+    try:
+        return tuple(sorted(values, key=lambda v: versions.sort_key(ecosystem, v)))
+    except versions.InvalidVersion:
+        return tuple(sorted(values))
 
 
 # --- ingest ---------------------------------------------------------------------------------------
