@@ -19,7 +19,15 @@ REPEATS = 2
 @pytest.mark.parametrize("attempt", range(REPEATS))
 def test_identical_patch_promotes(small_flow: list[dict[str, Any]], attempt: int) -> None:
     run = run_simulation(venue("1.4.2"), venue("1.4.3"), small_flow, PROFILE)
-    assert run.verdict is Verdict.PROMOTE, run.judgement.reasons
+    starved = [c for c in run.judgement.checks if c.name == "comparable host load" and not c.passed]
+    if starved:
+        # A loaded host (CI running beside other jobs) starved one arm of CPU: the judge must refuse to
+        # score latency rather than blame the build, so the identical patch is held, never rolled back,
+        # and every other check passes.
+        assert run.verdict is Verdict.HOLD, run.judgement.reasons
+        assert all(c.passed for c in run.judgement.checks if c not in starved)
+    else:
+        assert run.verdict is Verdict.PROMOTE, run.judgement.reasons
     assert run.diff is not None and run.diff.deterministic and not run.diff.critical_fields
     # trade ids and timestamps differ between the two baselines: learned as noise and masked
     assert {"ts", "fills[].trade_id"} <= {f.path for f in run.diff.masked}

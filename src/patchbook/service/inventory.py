@@ -93,14 +93,7 @@ def reconcile_assets(
     With ``packages``, only findings of those (ecosystem, package) are looked at (a feed import).
     The cache is read once for every version the assets run, however many of them share it.
     """
-    contents = {
-        asset_id: [
-            r
-            for r in inventory_repo.current_packages(conn, asset_id)
-            if packages is None or (r.ecosystem, r.package) in packages
-        ]
-        for asset_id in asset_ids
-    }
+    contents = {asset_id: inventory_repo.current_packages(conn, asset_id, packages) for asset_id in asset_ids}
     hits = match_repo.vulns_for(
         conn,
         {
@@ -112,11 +105,7 @@ def reconcile_assets(
     total = finding_repo.Applied()
     for asset_id, rows in contents.items():
         observations, installed = _observe(rows, hits)
-        known = [
-            k
-            for k in finding_repo.known(conn, asset_id)
-            if packages is None or (k.ecosystem, k.package) in packages
-        ]
+        known = finding_repo.known(conn, asset_id, packages)
         applied = finding_repo.apply(conn, asset_id, reconcile(known, observations, installed))
         total.opened += applied.opened
         total.reopened += applied.reopened

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,13 +18,22 @@ from patchbook.store.schema import assets, finding_attributions, finding_events,
 OWN_SOURCE = "patchbook"  # the attribution of patchbook's own matching
 
 
-def known(conn: Connection, asset_id: int) -> list[Known]:
+def known(
+    conn: Connection, asset_id: int, packages: Collection[tuple[str, str]] | None = None
+) -> list[Known]:
+    """The asset's findings as the lifecycle needs them (only for these packages, if given)."""
     f = findings.c
-    rows = conn.execute(
-        sa.select(f.id, f.ecosystem, f.package, f.alias_group, f.state, f.installed_version).where(
-            f.asset_id == asset_id
-        )
+    stmt = sa.select(f.id, f.ecosystem, f.package, f.alias_group, f.state, f.installed_version).where(
+        f.asset_id == asset_id
     )
+    if packages is None:
+        rows = list(conn.execute(stmt))
+    else:
+        rows = [
+            r
+            for part in chunks(sorted(packages))
+            for r in conn.execute(stmt.where(sa.tuple_(f.ecosystem, f.package).in_(part)))
+        ]
     return [
         Known(r.id, r.ecosystem, r.package, r.alias_group, FindingState(r.state), r.installed_version)
         for r in rows

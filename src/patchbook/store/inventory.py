@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -145,22 +145,24 @@ def add_snapshot(
     return snapshot_id
 
 
-def current_packages(conn: Connection, asset_id: int) -> list[Any]:
-    """The matchable components of the asset's current snapshot."""
-    return list(
-        conn.execute(
-            sa.select(
-                components.c.ecosystem,
-                components.c.ecosystem_qualifier,
-                components.c.package,
-                components.c.package_version,
-                components.c.direct,
-            )
-            .join(snapshots, snapshots.c.id == components.c.snapshot_id)
-            .where(snapshots.c.asset_id == asset_id, snapshots.c.current.is_(True))
-            .where(components.c.package.is_not(None))
-        )
+def current_packages(
+    conn: Connection, asset_id: int, packages: Collection[tuple[str, str]] | None = None
+) -> list[Any]:
+    """The matchable components of the asset's current snapshot (only these packages, if given)."""
+    c = components.c
+    stmt = (
+        sa.select(c.ecosystem, c.ecosystem_qualifier, c.package, c.package_version, c.direct)
+        .join(snapshots, snapshots.c.id == c.snapshot_id)
+        .where(snapshots.c.asset_id == asset_id, snapshots.c.current.is_(True))
+        .where(c.package.is_not(None))
     )
+    if packages is None:
+        return list(conn.execute(stmt))
+    return [
+        r
+        for part in chunks(sorted(packages))
+        for r in conn.execute(stmt.where(sa.tuple_(c.ecosystem, c.package).in_(part)))
+    ]
 
 
 def assets_with_packages(conn: Connection, packages: Sequence[tuple[str, str]]) -> list[int]:
