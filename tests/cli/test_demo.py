@@ -52,7 +52,11 @@ def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
     again = run("demo")  # as `make demo` runs it: findings, then the simulated deployment of a patch
     assert again.returncode == 0, again.stderr
     assert "CVE-2021-44228" in again.stdout and "no open findings on host-ams-2" in again.stdout
-    assert "PROMOTE" in again.stdout and "demo-simulation.html" in again.stdout
+    assert "demo-simulation.html" in again.stdout
+    # the identical-behaviour patch promotes; on a host that starved one arm the judge holds instead
+    assert "PROMOTE" in again.stdout or (
+        "HOLD" in again.stdout and "not judged" in " ".join(again.stdout.split())
+    )
 
 
 def test_demo_refuses_a_store_with_other_data(run: Run, shared_data: Path) -> None:
