@@ -24,7 +24,8 @@ def main(argv: list[str]) -> int:
     if not (shared / "data").is_dir():
         print(f"bench: shared data not found at {shared} (set PATCHBOOK_SHARED)", file=sys.stderr)
         return 2
-    console = Console()
+    # Tables are read in logs as often as on a terminal: never wrap them at 80 columns.
+    console = Console(width=None if sys.stdout.isatty() else 200)
     names = sorted(p.stem for p in HERE.glob("*_bench.py"))
     wanted = [n for n in names if not argv or any(n.startswith(a) for a in argv)]
     for name in wanted:
