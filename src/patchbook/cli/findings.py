@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import datetime
 from pathlib import Path
 
 import typer
@@ -70,47 +71,20 @@ def list_(
 @app.command()
 def show(finding_id: int = typer.Argument(..., help="The finding's id."), json: bool = JSON_OPT) -> None:
     """One finding: its advisories and their ranges, every attribution, and its history."""
-    import sqlalchemy as sa
-
-    from patchbook.errors import InputError
+    from patchbook.service.findings import detail
     from patchbook.store import open_store
-    from patchbook.store.advisories import group_members
-    from patchbook.store.findings import get_finding
-    from patchbook.store.schema import advisories, affected_packages
 
-    with open_store().engine.connect() as conn:
-        found = get_finding(conn, finding_id)
-        if found is None:
-            raise InputError("findings", f"no finding with id {finding_id}")
-        finding, attributions, events = found
-        aliases = group_members(conn, finding.alias_group)
-        ranges = [
-            {"advisory": r.advisory_id, "ranges": r.ranges, "versions": len(r.versions or [])}
-            for r in conn.execute(
-                sa.select(
-                    affected_packages.c.advisory_id, affected_packages.c.ranges, affected_packages.c.versions
-                )
-                .where(affected_packages.c.advisory_id.in_(list(finding.advisory_ids)))
-                .where(
-                    affected_packages.c.ecosystem == finding.ecosystem,
-                    affected_packages.c.name == finding.package,
-                )
-            )
-        ]
-        summaries = dict(
-            conn.execute(
-                sa.select(advisories.c.id, advisories.c.summary).where(
-                    advisories.c.id.in_(list(finding.advisory_ids))
-                )
-            ).all()
-        )
+    shown = detail(open_store(), finding_id)
+    finding, aliases, attributions, events = shown.finding, shown.aliases, shown.attributions, shown.history
+    summaries = {e["advisory"]: e["summary"] for e in shown.entries}
+    ranges = [{k: e[k] for k in ("advisory", "ranges", "versions")} for e in shown.entries]
     data = {
         **finding_dict(finding),
         "aliases": aliases,
         "summaries": summaries,
         "affected_ranges": ranges,
         "attributions": [
-            {**a, "first_seen": a["first_seen"].isoformat(), "last_seen": a["last_seen"].isoformat()}
+            {**a, "first_seen": _iso(a["first_seen"]), "last_seen": _iso(a["last_seen"])}
             for a in attributions
         ],
         "history": [{"at": e.at.isoformat(), "event": e.event, **e.detail} for e in events],
@@ -136,6 +110,10 @@ def show(finding_id: int = typer.Argument(..., help="The finding's id."), json: 
     )
     for e in events:
         console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.event} {e.detail}")
+
+
+def _iso(value: object) -> str:
+    return value.isoformat() if isinstance(value, datetime) else str(value)
 
 
 @app.command()

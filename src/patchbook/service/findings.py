@@ -5,14 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from patchbook.model.finding import Finding
+from patchbook.errors import InputError
+from patchbook.model.finding import Finding, FindingEvent
 from patchbook.model.risk import SeverityAssessment
 from patchbook.risk import best_severity
+from patchbook.store import Store
+from patchbook.store.advisories import group_members, package_entries
 from patchbook.store.batching import chunks
+from patchbook.store.findings import get_finding
 from patchbook.store.schema import advisories, alias_members, kev_entries
 
 
@@ -82,3 +87,30 @@ def views(conn: Connection, findings: Sequence[Finding]) -> list[FindingView]:
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class FindingDetail:
+    finding: Finding
+    aliases: list[str]
+    entries: list[dict[str, Any]]  # {"advisory", "summary", "ranges", "versions"} for the package
+    attributions: list[dict[str, Any]]
+    history: list[FindingEvent]
+
+
+def detail(store: Store, finding_id: int) -> FindingDetail:
+    """Everything `findings show` prints: advisories and their ranges, aliases, sources, history."""
+    with store.engine.connect() as conn:
+        found = get_finding(conn, finding_id)
+        if found is None:
+            raise InputError(
+                "findings", f"no finding with id {finding_id}; `patchbook findings list` shows them"
+            )
+        finding, attributions, events = found
+        return FindingDetail(
+            finding=finding,
+            aliases=group_members(conn, finding.alias_group),
+            entries=package_entries(conn, finding.advisory_ids, finding.ecosystem, finding.package),
+            attributions=attributions,
+            history=events,
+        )

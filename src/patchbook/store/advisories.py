@@ -507,3 +507,28 @@ def feed_status(conn: Connection, *, recent: int = 5) -> FeedStatus:
         last_imports=imports,
         last_skips=skips,
     )
+
+
+def package_entries(
+    conn: Connection, advisory_ids: Sequence[str], ecosystem: str, package: str
+) -> list[dict[str, Any]]:
+    """The affected[] entries these advisories hold for one package, with each advisory's summary."""
+    ap, a = affected_packages.c, advisories.c
+    out: list[dict[str, Any]] = []
+    for part in chunks(list(advisory_ids)):
+        rows = conn.execute(
+            sa.select(ap.advisory_id, a.summary, ap.ranges, ap.versions)
+            .join(advisories, a.id == ap.advisory_id)
+            .where(ap.advisory_id.in_(part), ap.ecosystem == ecosystem, ap.name == package)
+            .order_by(ap.advisory_id, ap.id)
+        )
+        out.extend(
+            {
+                "advisory": r.advisory_id,
+                "summary": r.summary,
+                "ranges": r.ranges,
+                "versions": len(r.versions or []),
+            }
+            for r in rows
+        )
+    return out
