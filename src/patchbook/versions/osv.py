@@ -121,42 +121,34 @@ def range_contains(ecosystem: str, events: Sequence[Mapping[str, Any]], version:
     ordering = _ordering_ecosystem(range_type, ecosystem)
     if ordering is None:
         return False
-    v = sort_key(ordering, version)
-    walk, limits = _walk(ordering, _event_tuple(events))
-    if limits and not any(v < lim for lim in limits):
-        return False
-    vulnerable = False
-    for kind, _, k in walk:
-        if kind == "introduced":
-            if k is None or not v < k:
-                vulnerable = True
-        elif kind == "fixed":
-            if not v < k:
-                vulnerable = False
-        elif kind == "last_affected" and k < v:
-            vulnerable = False
-    return vulnerable
+    return _locate(ordering, events, version)[0]
 
 
 def _fixed_in_range(ordering: str, events: Sequence[Mapping[str, Any]], version: str) -> str | None:
     """The first `fixed` above `version` when the range contains it; None otherwise."""
+    return _locate(ordering, events, version)[1]
+
+
+def _locate(ordering: str, events: Sequence[Mapping[str, Any]], version: str) -> tuple[bool, str | None]:
+    """The OSV walk for one range: (does it contain `version`, the fix that ends that interval).
+
+    Events at or below the version switch "affected" on and off; an event above it can no longer
+    change the answer, and the first `fixed` there is the fix for the interval holding the version.
+    """
     v = sort_key(ordering, version)
     walk, limits = _walk(ordering, _event_tuple(events))
     if limits and not any(v < lim for lim in limits):
-        return None
+        return False, None
     vulnerable = False
     for kind, value, k in walk:
-        if kind == "introduced":
-            if k is None or not v < k:
-                vulnerable = True
-        elif kind == "fixed":
-            if not v < k:
-                vulnerable = False
-            elif vulnerable:
-                return value  # the interval holding the version closes here
-        elif kind == "last_affected" and k < v:
+        if k is not None and v < k:
+            if vulnerable and kind == "fixed":
+                return True, value
+        elif kind == "introduced":
+            vulnerable = True
+        elif kind == "fixed" or (kind == "last_affected" and k < v):
             vulnerable = False
-    return None
+    return vulnerable, None
 
 
 @lru_cache(maxsize=1 << 14)
