@@ -28,7 +28,7 @@ lint: $(BIN)/patchbook
 	$(BIN)/mypy
 
 test: $(BIN)/patchbook sysdeps lint
-	$(BIN)/pytest -n 2 -q
+	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 # The peer tools the benchmarks compare against (trivy, safety, ...), built offline once under $(PEERS).
 PEERS ?= $(HOME)/.cache/patchbook-peers

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from patchbook.simulate.flow.format import write_flow
+from patchbook.simulate.runner import HOST_NOISE_CHECKS
 
 from .conftest import service, venue
 
@@ -29,6 +30,7 @@ def _pb(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*PB, *args], capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.xdist_group("timing")
 def test_issue_form_promote_exit_0_json(flow_file: Path) -> None:
     r = _pb(
         "simulate",
@@ -44,9 +46,13 @@ def test_issue_form_promote_exit_0_json(flow_file: Path) -> None:
         "4000",
         "--json",
     )
-    assert r.returncode == 0, r.stderr
     out = json.loads(r.stdout)
-    assert out["verdict"] == "promote" and out["score"] == 100.0
+    noise = [c for c in out["checks"] if c["name"] in HOST_NOISE_CHECKS and not c["passed"]]
+    if noise:  # a loaded CI host: the identical build is held on the judge's own evidence, never rolled back
+        assert r.returncode == 1 and out["verdict"] == "hold", r.stderr
+    else:
+        assert r.returncode == 0, r.stderr
+        assert out["verdict"] == "promote" and out["score"] == 100.0
     assert {m["name"] for m in out["metrics"]} >= {"latency_p50", "latency_p99", "throughput", "errors"}
     assert out["diff"]["deterministic"] is True and "ts" in out["diff"]["masked"]
 

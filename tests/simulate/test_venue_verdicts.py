@@ -8,24 +8,26 @@ import pytest
 
 from patchbook.model.simulation import Verdict
 from patchbook.simulate.profile import Profile
-from patchbook.simulate.runner import run_simulation
+from patchbook.simulate.runner import HOST_NOISE_CHECKS, run_simulation
 
 from .conftest import venue
 
 PROFILE = Profile(rounds=3, rate="8000")
+# latency verdicts: never two at once on the two xdist workers (make test uses --dist loadgroup)
+pytestmark = pytest.mark.xdist_group("timing")
 REPEATS = 2
 
 
 @pytest.mark.parametrize("attempt", range(REPEATS))
 def test_identical_patch_promotes(small_flow: list[dict[str, Any]], attempt: int) -> None:
     run = run_simulation(venue("1.4.2"), venue("1.4.3"), small_flow, PROFILE)
-    starved = [c for c in run.judgement.checks if c.name == "comparable host load" and not c.passed]
-    if starved:
-        # A loaded host (CI running beside other jobs) starved one arm of CPU: the judge must refuse to
-        # score latency rather than blame the build, so the identical patch is held, never rolled back,
-        # and every other check passes.
+    noise = [c for c in run.judgement.checks if c.name in HOST_NOISE_CHECKS and not c.passed]
+    if noise:
+        # A loaded host (CI running beside other jobs) starved one arm of CPU or slowed some of its rounds:
+        # the judge must refuse to score latency rather than blame the build, so the identical patch is
+        # held, never rolled back, and every other check passes.
         assert run.verdict is Verdict.HOLD, run.judgement.reasons
-        assert all(c.passed for c in run.judgement.checks if c not in starved)
+        assert all(c.passed for c in run.judgement.checks if c not in noise)
     else:
         assert run.verdict is Verdict.PROMOTE, run.judgement.reasons
     assert run.diff is not None and run.diff.deterministic and not run.diff.critical_fields
