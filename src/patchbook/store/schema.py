@@ -243,3 +243,13 @@ finding_events = sa.Table(
     sa.Column("detail", JSONColumn, nullable=False),
     sa.Index("ix_finding_events_finding_id", "finding_id"),
 )
+
+# --- risk: EPSS history and finding scores (issue 4, migration 0004) ---------------------------------
+
+# --- triage, risk acceptance, triage rules (issue 4, migration 0005) ---------------------------------
+
+# --- findings from scanner reports, code findings (issue 5, migration 0006) --------------------------
+
+# --- smart contracts (issue 5, migration 0007) -------------------------------------------------------
+
+# --- patches, plans, approvals, audit trail (issue 6, migration 0008) --------------------------------
