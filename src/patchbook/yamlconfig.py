@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable
+from datetime import date, datetime
 from typing import Any
 
 import yaml
@@ -91,6 +92,18 @@ class ConfigReader:
         value = self.value(node)
         if isinstance(value, bool) or not isinstance(value, int) or value < 0:
             raise self.fail(node, path, f"expected a whole number of days >= 0, got {value!r}")
+        return value
+
+    def day(self, node: yaml.Node, path: str) -> date:
+        """A calendar date written as YYYY-MM-DD (YAML reads it as a date already; quoted works too)."""
+        value = self.value(node)
+        if isinstance(value, datetime):
+            value = value.date()
+        if isinstance(value, str):
+            with contextlib.suppress(ValueError):
+                value = date.fromisoformat(value.strip())
+        if not isinstance(value, date):
+            raise self.fail(node, path, f"expected a date as YYYY-MM-DD, got {value!r}")
         return value
 
     def flag(self, node: yaml.Node, path: str) -> bool:
