@@ -194,7 +194,7 @@ def _component_rows(parsed: ParsedInventory) -> tuple[list[dict[str, Any]], list
     return rows, keys, unmatched
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -282,7 +282,7 @@ def ingest_parsed(conn: Connection, asset_name: str, parsed: ParsedInventory, sh
 def ingest_file(store: Store, asset_name: str, path: Path) -> IngestResult:
     """Parse one SBOM / lock file / package list and make it the asset's current component set."""
     parsed = parsers.parse(path)  # parse before the transaction: bad input writes nothing
-    sha = _sha256(path)
+    sha = file_sha256(path)
     with store.transaction() as conn:
         return ingest_parsed(conn, asset_name, parsed, sha)
 
@@ -308,7 +308,7 @@ def apply_inventory(store: Store, path: Path, progress: Progress | None = None) 
     for d in declared:
         parts = []
         for sbom in d.sboms:
-            parts.append((parsers.parse(sbom), _sha256(sbom)))
+            parts.append((parsers.parse(sbom), file_sha256(sbom)))
             progress.advance()
         if parts:
             items.append((d.asset.name, *_combined(parts)))
