@@ -83,7 +83,8 @@ def value_at_risk_factor(value_at_risk_usd: float | None) -> float:
     return 1.0 + math.log10(1.0 + var / VAR_UNIT_USD)
 
 
-def _probability(exploitation: Input, epss: EpssScore | None) -> tuple[float, str]:
+def probability(exploitation: Input, epss: EpssScore | None) -> tuple[float, str]:
+    """(probability of exploitation, why): 1.0 when active, else EPSS, else an assumed floor."""
     if exploitation.value == "active":
         return 1.0, "exploitation is active: " + exploitation.reason
     if epss is not None:
@@ -102,7 +103,7 @@ def risk_score(
     exposure: Input,
     reachability: Reachability,
 ) -> RiskScore:
-    p, why = _probability(exploitation, epss)
+    p, why = probability(exploitation, epss)
     cw = CRITICALITY_WEIGHT[asset.criticality]
     vf = value_at_risk_factor(asset.value_at_risk_usd)
     ew = EXPOSURE_WEIGHT[exposure.value]
@@ -185,7 +186,7 @@ def rescore_epss(priority: Priority, epss: EpssScore | None) -> Priority:
     SSVC decisions do not read EPSS, and the impact factors are kept in ``priority.risk``, so re-scoring an
     estate is one multiplication per finding instead of a full :func:`prioritise`.
     """
-    p, why = _probability(priority.exploitation, epss)
+    p, why = probability(priority.exploitation, epss)
     risk = replace(priority.risk, probability=p, probability_reason=why, score=p * priority.risk.impact)
     return replace(priority, epss=epss, risk=risk)
 

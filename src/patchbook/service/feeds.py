@@ -1,8 +1,9 @@
-"""Importing advisory feeds into the store: OSV trees, zips and files, and the KEV catalog.
+"""Importing advisory feeds into the store: OSV trees, zips and files, the KEV catalog, EPSS scores.
 
 One call is one transaction: an import that meets damaged input (or, when strict, an invalid record)
 leaves the store exactly as it was. Re-importing is idempotent; a record replaces the stored one
-only when its ``modified`` is newer.
+only when its ``modified`` is newer. Each import ends by re-scoring the estate's findings (the risk
+model reads advisories, KEV and EPSS) in the same transaction.
 """
 
 from __future__ import annotations
@@ -21,13 +22,16 @@ from sqlalchemy.engine import Connection
 
 from patchbook.errors import InputError, PatchbookError
 from patchbook.feeds import decode, sources
+from patchbook.feeds import epss as epss_feed
 from patchbook.feeds import kev as kev_feed
 from patchbook.feeds import sync as remote
 from patchbook.service import inventory as inventory_service
+from patchbook.service import risk as risk_service
 from patchbook.service.progress import NoProgress, Progress
 from patchbook.store import Store
 from patchbook.store import advisories as repo
 from patchbook.store import findings as finding_repo
+from patchbook.store import risk as risk_repo
 from patchbook.store.maintenance import PlannerStats
 
 BATCH = 2000
@@ -47,6 +51,9 @@ class ImportReport:
     rematch_seconds: float = 0.0
     findings_opened: int = 0
     findings_closed: int = 0
+    unknown_cves: int = 0  # EPSS: scored CVEs that no stored advisory names (counted, not an error)
+    rescored: int = 0  # findings re-scored after this import (set on the last import of a batch)
+    rescore_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -67,6 +74,8 @@ class ImportReport:
                 "findings_opened": self.findings_opened,
                 "findings_closed": self.findings_closed,
             },
+            "unknown_cves": self.unknown_cves,
+            "rescore": {"findings": self.rescored, "seconds": round(self.rescore_seconds, 4)},
         }
 
 
@@ -113,6 +122,8 @@ def _detect(path: Path) -> str:
         return "osv-zip"  # is_zipfile() said no, so zip_members() reports it as damaged
     if b"catalogVersion" in head:
         return "kev"
+    if epss_feed.looks_like_epss(head):
+        return "epss"
     return "osv-file"
 
 
@@ -265,6 +276,28 @@ def _import_kev(conn: Connection, path: Path, fetch: FetchInfo | None) -> Import
     return ImportReport("kev", source, import_id, counts, upstream_marker=catalog.catalog_version)
 
 
+# --- EPSS ------------------------------------------------------------------------------------------
+
+
+def _import_epss(conn: Connection, path: Path, fetch: FetchInfo | None) -> ImportReport:
+    source = fetch.url if fetch else str(path)
+    snapshot, day = epss_feed.read_epss(path, source)
+    import_id = repo.start_import(
+        conn,
+        "epss",
+        source,
+        fetched_at=fetch.fetched_at if fetch else None,
+        sha256=fetch.sha256 if fetch else None,
+    )
+    counts = risk_repo.replace_epss_day(conn, snapshot, day, import_id)
+    marker = f"{snapshot.model_version or 'no model_version'} {day.isoformat()}"
+    repo.finish_import(conn, import_id, counts, marker, [])
+    known = risk_repo.known_identifiers(conn)
+    report = ImportReport("epss", source, import_id, counts, upstream_marker=marker)
+    report.unknown_cves = sum(1 for cve in snapshot.scores if cve not in known)
+    return report
+
+
 # --- the use case ---------------------------------------------------------------------------------
 
 
@@ -292,6 +325,8 @@ def import_paths(
             kind = _detect(path)
             if kind == "kev":
                 reports.append(_import_kev(conn, path, fetch.get(path)))
+            elif kind == "epss":
+                reports.append(_import_epss(conn, path, fetch.get(path)))
             else:
                 reports.append(
                     _import_osv(
@@ -304,6 +339,9 @@ def import_paths(
                         decoder=decoder,
                     )
                 )
+        if reports and risk_repo.any_findings(conn):
+            rescored = risk_service.rescore(conn)
+            reports[-1].rescored, reports[-1].rescore_seconds = rescored.findings, rescored.seconds
     return reports
 
 
@@ -323,6 +361,8 @@ def sync(
     include_kev: bool,
     osv_base: str | None = None,
     kev_source: str | None = None,
+    include_epss: bool = False,
+    epss_source: str | None = None,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> SyncResult:
@@ -334,16 +374,25 @@ def sync(
     progress = progress or NoProgress()
     base = osv_base or remote.osv_base_url()
     urls = [remote.osv_zip_url(base, eco) for eco in ecosystems]
+    names = [f"osv-{i}.zip" for i in range(len(urls))]
     if include_kev:
         urls.append(kev_source or remote.kev_url())
+        names.append("kev.json")
+    if include_epss:
+        urls.append(epss_source or epss_feed.epss_url())
+        # the file keeps its published name: early files carry their score date only there
+        names.append(urls[-1].rsplit("/", 1)[-1] or "epss.csv.gz")
     with (
         tempfile.TemporaryDirectory(prefix="patchbook-sync-") as tmp,
         httpx.Client(timeout=remote.TIMEOUT, follow_redirects=True) as client,
     ):
         fetched: list[remote.Download] = []
         for i, url in enumerate(urls):
-            progress.start(f"download {url.rsplit('/', 2)[-2] if url.endswith('all.zip') else 'KEV'}", None)
-            name = "kev.json" if include_kev and i == len(urls) - 1 else f"osv-{i}.zip"
+            name = names[i]
+            label = (
+                "KEV" if name == "kev.json" else "EPSS" if i >= len(ecosystems) else url.rsplit("/", 2)[-2]
+            )
+            progress.start(f"download {label}", None)
             fetched.append(
                 remote.download(client, url, Path(tmp) / name, on_bytes=lambda n, _t: progress.advance(n))
             )

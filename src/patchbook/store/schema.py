@@ -246,6 +246,40 @@ finding_events = sa.Table(
 
 # --- risk: EPSS history and finding scores (issue 4, migration 0004) ---------------------------------
 
+# Every imported EPSS day is kept (history): one row per (CVE, score date). The scores of one day come
+# from one model; the model version is kept beside each so scores of different models are never mixed.
+epss_scores = sa.Table(
+    "epss_scores",
+    metadata,
+    sa.Column("cve", sa.String(32), primary_key=True),
+    sa.Column("score_date", sa.Date, primary_key=True),
+    sa.Column("epss", sa.Float, nullable=False),
+    sa.Column("percentile", sa.Float, nullable=True),
+    sa.Column("model_version", sa.String(32), nullable=True),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("feed_imports.id"), nullable=False),
+    sa.Index("ix_epss_scores_score_date", "score_date"),
+)
+
+# The current priority of each finding, recomputed after ingest, re-match and feed imports. Derived
+# data: it can always be rebuilt from the findings, the advisories, KEV, EPSS and the assets.
+finding_scores = sa.Table(
+    "finding_scores",
+    metadata,
+    sa.Column("finding_id", sa.Integer, sa.ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("decision", sa.String(16), nullable=False),  # SSVC deployer: defer .. immediate
+    sa.Column("cisa", sa.String(8), nullable=False),  # CISA coordinator: track .. act
+    sa.Column("score", sa.Float, nullable=False),  # probability x impact, ranks inside a decision
+    sa.Column("severity", sa.String(16), nullable=True),  # CVSS band, None when no source states one
+    sa.Column("severity_score", sa.Float, nullable=True),
+    sa.Column("in_kev", sa.Boolean, nullable=False),
+    sa.Column("epss", sa.Float, nullable=True),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("why", sa.Text, nullable=False),
+    sa.Column("inputs", JSONColumn, nullable=False),  # every SSVC input and score factor, for display
+    sa.Column("computed_at", UTCDateTime, nullable=False),
+    sa.Index("ix_finding_scores_decision", "decision"),
+)
+
 # --- triage, risk acceptance, triage rules (issue 4, migration 0005) ---------------------------------
 
 # --- findings from scanner reports, code findings (issue 5, migration 0006) --------------------------

@@ -1,0 +1,298 @@
+"""Risk use cases: score the estate's findings, keep the scores current, rank and explain them.
+
+Scores are derived data kept in ``finding_scores``: a feed import (OSV, KEV, EPSS) re-scores the whole
+estate inside its transaction; findings an ingest opened or changed since their score was computed are
+re-scored the next time anything reads the ranking (:func:`refresh`). Other stages call
+:func:`ranked_findings` (the CI gate, the planner) and get the same order ``findings list`` prints.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
+
+from patchbook import config
+from patchbook.errors import InputError
+from patchbook.model.finding import Finding
+from patchbook.model.risk import Priority, SeverityAssessment
+from patchbook.risk import best_severity, explain, prioritise
+from patchbook.risk.batch import Scored, Scorer, VulnerabilityInputs, reachability_of, severity_label
+from patchbook.risk.priority import CISA_ORDER, DEPLOYER_ORDER
+from patchbook.risk.sla import DEFAULT_POLICY, SlaPolicy, load_sla_policy
+from patchbook.store import Store
+from patchbook.store import risk as repo
+from patchbook.store.findings import get_finding, list_findings
+
+SLA_FILE = "sla.yaml"  # the venue's SLA policy, if $PATCHBOOK_HOME holds one
+
+
+def sla_policy(path: Path | None = None) -> SlaPolicy:
+    """The policy file given, else ``$PATCHBOOK_SLA_POLICY``, else ``$PATCHBOOK_HOME/sla.yaml``, else
+    the built-in defaults (immediate 2 days, out-of-cycle 7, scheduled 30, defer 90)."""
+    if path is not None:
+        return load_sla_policy(path)
+    env = os.environ.get("PATCHBOOK_SLA_POLICY")
+    if env:
+        return load_sla_policy(env)
+    default = config.home() / SLA_FILE
+    return load_sla_policy(default) if default.is_file() else DEFAULT_POLICY
+
+
+# --- computing ------------------------------------------------------------------------------------
+
+
+class _Inputs:
+    """Everything a batch of findings needs, read in a few set-based queries, with per-key caches."""
+
+    def __init__(self, conn: Connection, rows: Sequence[repo.FindingRow]) -> None:
+        self.assets = repo.assets_by_id(conn)
+        self.records = repo.advisory_records(conn, {a for r in rows for a in r.advisory_ids})
+        self.cves = repo.group_cves(conn, {r.alias_group for r in rows})
+        self.kev = repo.kev_index(conn)
+        self.epss = repo.latest_epss(conn, {c for cs in self.cves.values() for c in cs})
+        self._severity: dict[tuple[str, ...], SeverityAssessment | None] = {}
+        self._vulns: dict[tuple[str, tuple[str, ...]], VulnerabilityInputs] = {}
+
+    def severity(self, advisory_ids: tuple[str, ...]) -> SeverityAssessment | None:
+        if advisory_ids not in self._severity:
+            found = [
+                best_severity(rec["severity"], rec["database_specific"])
+                for a in advisory_ids
+                if (rec := self.records.get(a)) is not None
+            ]
+            scored = [s for s in found if s is not None]
+            self._severity[advisory_ids] = max(
+                scored, key=lambda s: (s.score is not None, s.score or 0.0), default=None
+            )
+        return self._severity[advisory_ids]
+
+    def references(self, advisory_ids: tuple[str, ...]) -> list[Any]:
+        return [ref for a in advisory_ids for ref in self.records.get(a, {}).get("references", [])]
+
+    def vulnerability(self, group: str, advisory_ids: tuple[str, ...]) -> VulnerabilityInputs:
+        key = (group, advisory_ids)
+        hit = self._vulns.get(key)
+        if hit is None:
+            cves = self.cves.get(group, [])
+            kev = next((self.kev[c] for c in cves if c in self.kev), None)
+            scores = [self.epss[c] for c in cves if c in self.epss]
+            epss = max(scores, key=lambda s: s.epss, default=None)
+            hit = VulnerabilityInputs.build(
+                group,
+                severity=self.severity(advisory_ids),
+                kev=kev,
+                references=self.references(advisory_ids),
+                epss=epss,
+            )
+            self._vulns[key] = hit
+        return hit
+
+
+def compute(
+    conn: Connection, ids: Sequence[int] | None = None, sla: SlaPolicy | None = None
+) -> list[tuple[repo.FindingRow, Scored]]:
+    """Score findings (all, or these ids) without writing anything."""
+    rows = repo.finding_rows(conn, ids)
+    inputs = _Inputs(conn, rows)
+    scorer = Scorer(sla or sla_policy())
+    out = []
+    for r in rows:
+        asset = inputs.assets[r.asset_id]
+        vuln = inputs.vulnerability(r.alias_group, r.advisory_ids)
+        out.append((r, scorer.score(asset, vuln, reachability_of(r.direct), r.first_seen)))
+    return out
+
+
+@dataclass(frozen=True)
+class RescoreResult:
+    findings: int
+    seconds: float
+    read_seconds: float
+    write_seconds: float
+
+
+def rescore(
+    conn: Connection, ids: Sequence[int] | None = None, sla: SlaPolicy | None = None
+) -> RescoreResult:
+    """Re-score findings (all when ``ids`` is None) and store the scores, on the caller's transaction."""
+    started = time.perf_counter()
+    scored = compute(conn, ids, sla)
+    computed = time.perf_counter()
+    now = datetime.now(UTC)
+    rows = [
+        (
+            r.id,
+            s.decision,
+            s.cisa,
+            s.score,
+            s.severity,
+            s.severity_score,
+            s.in_kev,
+            s.epss,
+            s.due,
+            s.why,
+            s.inputs,
+            now,
+        )
+        for r, s in scored
+    ]
+    repo.replace_scores(conn, rows, ids)
+    done = time.perf_counter()
+    return RescoreResult(len(rows), done - started, computed - started, done - computed)
+
+
+def refresh(store: Store) -> int:
+    """Re-score the findings whose score is missing or older than their last change; returns how many."""
+    with store.engine.connect() as conn:
+        stale = repo.stale_findings(conn)
+    if not stale:
+        return 0
+    with store.transaction() as conn:
+        stale = repo.stale_findings(conn)  # again, under the writers' lock
+        if stale:
+            rescore(conn, stale)
+    return len(stale)
+
+
+# --- reading the ranking --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RankedFinding:
+    """One finding with its priority, as every ranked view shows it."""
+
+    finding: Finding
+    decision: str  # SSVC deployer: immediate / out-of-cycle / scheduled / defer
+    cisa: str  # CISA coordinator: act / attend / track* / track
+    score: float  # probability x impact; ranks inside a decision
+    due: date | None
+    in_kev: bool
+    epss: float | None
+    severity: str  # label: "critical 10.0", "high (stated)", "unknown"
+    why: str  # the one-line reason
+    severity_band: str | None = None
+    inputs: dict[str, Any] | None = None  # every SSVC input and score factor
+
+    @property
+    def rank_key(self) -> tuple[int, int, float, str, str, str]:
+        f = self.finding
+        return (
+            DEPLOYER_ORDER[self.decision],
+            CISA_ORDER[self.cisa],
+            -self.score,
+            f.asset,
+            f.package,
+            f.alias_group,
+        )
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "decision": self.decision,
+            "cisa": self.cisa,
+            "score": round(self.score, 6),
+            "due": self.due.isoformat() if self.due else None,
+            "in_kev": self.in_kev,
+            "epss": self.epss,
+            "severity": self.severity,
+            "why": self.why,
+            "factors": self.inputs or {},
+        }
+
+
+def ranked_findings(
+    store: Store, asset: str | None = None, states: Sequence[str] | None = ("open",)
+) -> list[RankedFinding]:
+    """Findings (of one asset, in these states; ``states=None`` for all), most urgent first."""
+    refresh(store)
+    with store.engine.connect() as conn:
+        if states is None:
+            found = list_findings(conn, asset=asset)
+        else:
+            found = [f for state in states for f in list_findings(conn, asset=asset, state=state)]
+        scores = repo.scores_for(conn, [f.id for f in found] if asset is not None else None)
+    out = []
+    for f in found:
+        s = scores.get(f.id)
+        if s is None:  # changed by a concurrent writer since the refresh: its score comes next time
+            continue
+        out.append(
+            RankedFinding(
+                finding=f,
+                decision=s.decision,
+                cisa=s.cisa,
+                score=s.score,
+                due=s.due_date,
+                in_kev=s.in_kev,
+                epss=s.epss,
+                severity=severity_label(s.severity, s.severity_score),
+                why=s.why,
+                severity_band=s.severity,
+                inputs=dict(s.inputs or {}),
+            )
+        )
+    out.sort(key=lambda r: r.rank_key)
+    return out
+
+
+# --- one finding, explained -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Explanation:
+    finding: Finding
+    priority: Priority
+    due: date
+    due_reason: str
+    lines: list[str]  # every input and the path through the SSVC tables, to redo by hand
+    epss_history: list[dict[str, object]]
+
+
+def explain_finding(store: Store, finding_id: int, sla: SlaPolicy | None = None) -> Explanation:
+    """The full :func:`prioritise` of one finding with every input, as ``findings explain`` prints it."""
+    with store.engine.connect() as conn:
+        found = get_finding(conn, finding_id)
+        if found is None:
+            raise InputError(
+                "findings", f"no finding with id {finding_id}; `patchbook findings list` shows them"
+            )
+        finding = found[0]
+        row = repo.finding_rows(conn, [finding_id])[0]
+        inputs = _Inputs(conn, [row])
+        asset = inputs.assets[row.asset_id]
+        vuln = inputs.vulnerability(row.alias_group, row.advisory_ids)
+        history: list[dict[str, object]] = []
+        for cve in inputs.cves.get(row.alias_group, []):
+            history += [
+                {"cve": cve, "score_date": d.isoformat(), "epss": e, "percentile": p, "model_version": m}
+                for d, e, p, m in repo.epss_history(conn, cve)
+            ]
+    priority = prioritise(
+        row.alias_group,
+        asset,
+        severity=vuln.severity,
+        epss=vuln.epss,
+        kev=vuln.kev,
+        references=inputs.references(row.advisory_ids),
+        reachability=reachability_of(row.direct),
+    )
+    due, reason = Scorer(sla or sla_policy()).due(priority, asset, row.first_seen, vuln.kev)
+    lines = explain(priority)
+    lines.append("Context (asset):")
+    a = asset
+    var = "not set" if a.value_at_risk_usd is None else f"${a.value_at_risk_usd:,.0f}"
+    lines.append(
+        f"  {a.name}: kind {a.kind.value}, environment {a.environment.value},"
+        f" role {a.trading_role or 'none'}, criticality {a.criticality.value},"
+        f" exposure {a.exposure.value}, value at risk {var},"
+        f" reachability {reachability_of(row.direct)}"
+    )
+    lines.append("Due date:")
+    lines.append(f"  {due.isoformat()} — {reason}")
+    return Explanation(finding, priority, due, reason, lines, history)
