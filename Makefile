@@ -7,6 +7,11 @@ export PATCHBOOK_SHARED := $(SHARED)
 
 .PHONY: demo test lint bench sysdeps clean
 
+# The official SARIF 2.1.0 JSON schema, which the tests validate the gate's SARIF against. It ships in
+# Microsoft's @microsoft/jest-sarif npm package (MIT); fetched from the registry once, never committed.
+SARIF_SCHEMA := .cache/sarif-schema-2.1.0.json
+export PATCHBOOK_SARIF_SCHEMA := $(abspath $(SARIF_SCHEMA))
+
 $(BIN)/patchbook: pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
@@ -27,7 +32,13 @@ lint: $(BIN)/patchbook
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/mypy
 
-test: $(BIN)/patchbook sysdeps lint
+$(SARIF_SCHEMA):
+	mkdir -p .cache/npm
+	cd .cache/npm && npm pack --silent @microsoft/jest-sarif@1.0.0-beta.0 >/dev/null
+	tar -xzOf .cache/npm/microsoft-jest-sarif-1.0.0-beta.0.tgz package/lib/schemas/sarif-2.1.0-rtm.5.json > $@.tmp
+	mv $@.tmp $@
+
+test: $(BIN)/patchbook sysdeps lint $(SARIF_SCHEMA)
 	$(BIN)/pytest -n 2 --dist loadgroup -q
 
 # The peer tools the benchmarks compare against (trivy, safety, ...), built offline once under $(PEERS).
@@ -44,4 +55,4 @@ bench: $(BIN)/patchbook peers
 	PEERS=$(PEERS) $(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .cache

@@ -53,6 +53,9 @@ def _register() -> None:
     app.add_typer(flow_cli.app, name="flow")
     app.add_typer(simulate_cli.app, name="simulate")
     app.command(name="demo")(demo.demo)
+    from patchbook.cli import gate as gate_cli
+
+    app.command(name="gate")(gate_cli.gate)
 
 
 _register()
