@@ -12,6 +12,7 @@
         depends_on: [risk-engine]
         tags: [core, latency-critical]
         sbom: sboms/matching-engine.cdx.json   # relative to this file; or a list of files
+        contract: {...}               # kind contract only: see patchbook.ingest.contract_yaml
 
 Unknown keys and values are errors that name the file, the key path and the line.
 """
@@ -26,7 +27,9 @@ from typing import TypeVar
 import yaml
 
 from patchbook.errors import InputError
+from patchbook.ingest.contract_yaml import parse_contract
 from patchbook.model.asset import Asset, AssetKind, Criticality, Environment, Exposure
+from patchbook.model.contract import ContractDetails
 from patchbook.yamlconfig import ConfigReader
 
 ASSET_KEYS = (
@@ -41,6 +44,7 @@ ASSET_KEYS = (
     "depends_on",
     "tags",
     "sbom",
+    "contract",  # kind contract: chain, address, compiler, libraries, proxy, timelock, ... (contract_yaml)
 )
 
 
@@ -60,6 +64,7 @@ class DeclaredAsset:
     asset: Asset
     sboms: tuple[Path, ...]
     line: int
+    contract: ContractDetails | None = None  # the `contract:` section of a kind-contract asset
 
 
 def parse_inventory(path: Path) -> list[DeclaredAsset]:
@@ -106,9 +111,13 @@ def parse_inventory(path: Path) -> list[DeclaredAsset]:
                 else (),
                 tags=r.strings(fields["tags"], f"{where}.tags") if "tags" in fields else (),
             )
-            declared.append(
-                DeclaredAsset(asset, tuple(path.parent / s for s in sboms), node.start_mark.line + 1)
-            )
+            contract = None
+            if "contract" in fields:
+                if asset.kind is not AssetKind.CONTRACT:
+                    raise r.fail(fields["contract"], f"{where}.contract", "only for kind contract")
+                contract = parse_contract(r, fields["contract"], f"{where}.contract")
+            files = tuple(path.parent / s for s in sboms)
+            declared.append(DeclaredAsset(asset, files, node.start_mark.line + 1, contract))
         names = {d.asset.name for d in declared}
         for d in declared:
             for dep in d.asset.depends_on:

@@ -301,6 +301,8 @@ def apply_inventory(store: Store, path: Path, progress: Progress | None = None) 
 
     An asset that names several files gets their components together as one snapshot.
     """
+    from patchbook.service import contracts  # imports this module: import here, not at the top
+
     progress = progress or NoProgress()
     declared = parse_inventory(path)
     items: list[tuple[str, ParsedInventory, str]] = []
@@ -310,6 +312,7 @@ def apply_inventory(store: Store, path: Path, progress: Progress | None = None) 
         for sbom in d.sboms:
             parts.append((parsers.parse(sbom), file_sha256(sbom)))
             progress.advance()
+        parts += contracts.contract_parts(d)  # a contract's declared libraries are components too
         if parts:
             items.append((d.asset.name, *_combined(parts)))
     progress.finish()
@@ -319,6 +322,7 @@ def apply_inventory(store: Store, path: Path, progress: Progress | None = None) 
         for d in declared:
             inventory_repo.set_dependencies(conn, ids[d.asset.name], [ids[n] for n in d.asset.depends_on])
         results = ingest_many(conn, items, progress)
+        contracts.apply_declared(conn, declared, str(path), results)  # contract details, compiler bugs
     return ApplyResult(changes, results)
 
 

@@ -286,4 +286,58 @@ finding_scores = sa.Table(
 
 # --- smart contracts (issue 5, migration 0007) -------------------------------------------------------
 
+# One row per contract asset: how it was built and who can change it (model.contract.ContractDetails).
+contracts = sa.Table(
+    "contracts",
+    metadata,
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("chain", sa.String(64), nullable=True),
+    sa.Column("chain_id", sa.BigInteger, nullable=True),
+    sa.Column("address", sa.String(42), nullable=True),
+    sa.Column("contract_name", sa.Text, nullable=True),
+    sa.Column("compiler_version", sa.String(32), nullable=True),
+    sa.Column("settings", JSONColumn, nullable=False),  # optimizer, runs, via_ir, evm_version, ...
+    sa.Column("libraries", JSONColumn, nullable=False),  # [{"name", "version"}] (npm packages)
+    sa.Column("proxy", sa.String(16), nullable=False),  # none | transparent | uups | beacon
+    sa.Column("implementation", sa.String(42), nullable=True),
+    sa.Column("admin", sa.String(42), nullable=True),
+    sa.Column("owner", sa.String(42), nullable=True),
+    sa.Column("timelock_address", sa.String(42), nullable=True),
+    sa.Column("timelock_min_delay_seconds", sa.Integer, nullable=True),
+    sa.Column("multisig_address", sa.String(42), nullable=True),
+    sa.Column("multisig_threshold", sa.Integer, nullable=True),
+    sa.Column("multisig_signers", sa.Integer, nullable=True),
+    sa.Column("pausable", sa.Boolean, nullable=True),
+    sa.Column("compiler_bugs", JSONColumn, nullable=False),  # the latest match: [{"name", "status", ...}]
+    sa.Column("source", sa.Text, nullable=False),  # the inventory file or build file it came from
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# The Solidity compiler bug list (docs/bugs.json), replaced as a whole by each import.
+solc_bugs = sa.Table(
+    "solc_bugs",
+    metadata,
+    sa.Column("name", sa.String(128), primary_key=True),
+    sa.Column("uid", sa.String(32), nullable=False),
+    sa.Column("summary", sa.Text, nullable=False),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("introduced", sa.String(32), nullable=True),
+    sa.Column("fixed", sa.String(32), nullable=True),
+    sa.Column("conditions", JSONColumn, nullable=False),
+    sa.Column("link", sa.Text, nullable=True),
+    sa.Column("published", sa.String(32), nullable=True),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("feed_imports.id"), nullable=False),
+)
+
+# docs/bugs_by_version.json: the bug names of each solc release, and its release date.
+solc_releases = sa.Table(
+    "solc_releases",
+    metadata,
+    sa.Column("version", sa.String(32), primary_key=True),
+    sa.Column("bugs", JSONColumn, nullable=False),
+    sa.Column("released", sa.String(16), nullable=True),
+    sa.Column("import_id", sa.Integer, sa.ForeignKey("feed_imports.id"), nullable=False),
+)
+
+
 # --- patches, plans, approvals, audit trail (issue 6, migration 0008) --------------------------------
