@@ -1,0 +1,152 @@
+"""The contract of a report parser, the registry detection walks, and helpers every parser shares.
+
+Reports are JSON. The file is decoded once (orjson over a memory map of the file, so a 500 MB report is
+not first copied into a bytes object) and each registered parser is asked, in order, whether the
+decoded document has its shape (``sniff``); the first that says yes parses it. A parser raises
+:class:`InputError` naming the file and a JSON path (``runs[0].results[12].ruleId``) for anything it
+cannot use, so nothing of a bad report is written.
+"""
+
+from __future__ import annotations
+
+import mmap
+import re
+import stat
+from pathlib import Path
+from typing import Any, Protocol
+
+import orjson
+
+from patchbook.errors import InputError
+from patchbook.ingest.detect import MAX_BYTES_ENV, max_bytes_default
+from patchbook.model.report import ParsedReport
+
+UTF8_BOM = b"\xef\xbb\xbf"
+
+
+class ReportParser(Protocol):
+    """One report format."""
+
+    name: str  # the format name reported to the user: "sarif", "trivy-json", ...
+    signature: str  # what ``sniff`` looks for, for the "tried: ..." part of an unrecognised-format error
+
+    def sniff(self, doc: object) -> bool:
+        """Whether the decoded document has this format's shape (cheap: top-level keys only)."""
+        ...
+
+    def parse(self, doc: Any, source: str) -> ParsedReport:
+        """Normalise the whole document; raise ``InputError`` naming ``source`` and a JSON path."""
+        ...
+
+
+_REGISTRY: dict[str, tuple[int, ReportParser]] = {}
+
+
+def register(parser: ReportParser, order: int) -> ReportParser:
+    if parser.name in _REGISTRY:
+        raise ValueError(f"a report parser named {parser.name!r} is already registered")
+    _REGISTRY[parser.name] = (order, parser)
+    return parser
+
+
+def registered() -> tuple[ReportParser, ...]:
+    return tuple(p for _, p in sorted(_REGISTRY.values(), key=lambda item: item[0]))
+
+
+def tried() -> str:
+    return "; ".join(f"{p.name} ({p.signature})" for p in registered())
+
+
+# --- reading -------------------------------------------------------------------------------------
+
+
+def looks_like_json(path: Path) -> bool:
+    """Whether the file's first non-blank byte opens a JSON object or array (without reading it all)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False  # the SBOM reader reports the file problem with its own message
+    if head.startswith(UTF8_BOM):
+        head = head[len(UTF8_BOM) :]
+    return head.lstrip()[:1] in (b"{", b"[")
+
+
+def load_document(path: Path, max_bytes: int | None = None) -> Any:
+    """Decode the JSON file at ``path``; refuse it before reading when it is over the size limit."""
+    source = str(path)
+    limit = max_bytes_default() if max_bytes is None else max_bytes
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        raise InputError(source, "no such file") from None
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror}") from None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(source, "not a regular file; expected a scanner report")
+    if info.st_size > limit:
+        raise InputError(
+            source,
+            f"report is {info.st_size:,} bytes, over the {limit:,}-byte input limit; refused without "
+            f"reading (raise it with {MAX_BYTES_ENV})",
+        )
+    if info.st_size == 0:
+        raise InputError(source, "empty file; expected a scanner report")
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+        view = memoryview(mapped)
+        try:
+            start = len(UTF8_BOM) if view[: len(UTF8_BOM)] == UTF8_BOM else 0
+            return orjson.loads(view[start:])
+        except orjson.JSONDecodeError as exc:
+            raise InputError(
+                source,
+                f"malformed JSON: {exc.msg}; expected a JSON scanner report",
+                f"{exc.lineno}:{exc.colno}",
+            ) from None
+        finally:
+            view.release()
+
+
+# --- helpers for parsers -------------------------------------------------------------------------
+
+
+def tool_slug(name: str) -> str:
+    """A tool's name as an attribution: "Semgrep OSS" -> "semgrep-oss", "CodeQL" -> "codeql"."""
+    return re.sub(r"[^a-z0-9]+", "-", name.strip().lower()).strip("-") or "unknown"
+
+
+def need(value: object, kind: type | tuple[type, ...], source: str, where: str, expected: str) -> Any:
+    """``value`` if it is of ``kind``; otherwise the one-line error naming the JSON path."""
+    if not isinstance(value, kind):
+        got = "missing" if value is None else f"a {type(value).__name__}"
+        raise InputError(source, f"expected {expected}, got {got}", where)
+    return value
+
+
+def obj(value: object) -> dict[str, Any]:
+    """``value`` if it is a JSON object, else an empty one (for optional parts of a record)."""
+    return value if isinstance(value, dict) else {}
+
+
+def seq(value: object) -> list[Any]:
+    """``value`` if it is a JSON array, else an empty one."""
+    return value if isinstance(value, list) else []
+
+
+def text(value: object) -> str | None:
+    """A non-empty string, or None."""
+    return value if isinstance(value, str) and value.strip() else None
+
+
+def split_versions(value: object) -> tuple[str, ...]:
+    """Fixed versions as reports spell them: a list, or one string with commas ("1.2.3, 2.0.1")."""
+    if isinstance(value, str):
+        return tuple(v.strip() for v in value.split(",") if v.strip())
+    if isinstance(value, list):
+        return tuple(v.strip() for v in value if isinstance(v, str) and v.strip())
+    return ()
+
+
+def unique(ids: list[str]) -> tuple[str, ...]:
+    """Ids in first-seen order, without repeats or blanks."""
+    return tuple(dict.fromkeys(i.strip() for i in ids if i and i.strip()))
