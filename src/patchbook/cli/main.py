@@ -56,6 +56,15 @@ def _register() -> None:
     from patchbook.cli import gate as gate_cli
 
     app.command(name="gate")(gate_cli.gate)
+    from patchbook.cli import sla as sla_cli
+
+    app.add_typer(sla_cli.app, name="sla")
+    from patchbook.cli import contract as contract_cli
+
+    app.add_typer(contract_cli.app, name="contract")
+    from patchbook.cli import scan as scan_cli
+
+    app.add_typer(scan_cli.app, name="scan")
 
 
 _register()
