@@ -76,6 +76,11 @@ def apply(conn: Connection, asset_id: int, changes: Sequence[Change], *, source:
         new = [Change(ids[c.identity], c.identity, c.state, c.event, c.detail, c.observation) for c in new]
         applied.opened = len(new)
     existing = [c for c in changes if c.finding_id is not None]
+    # A finding this source no longer reports stays open while another source (a scanner report)
+    # still does: only this source's attribution ends.
+    elsewhere = _reported_elsewhere(conn, [c for c in existing if c.observation is None], source)
+    ended = [c for c in existing if c.finding_id in elsewhere]
+    existing = [c for c in existing if c.finding_id not in elsewhere]
     refreshed = [c for c in existing if c.observation is not None]
     if refreshed:
         conn.execute(
@@ -107,8 +112,21 @@ def apply(conn: Connection, asset_id: int, changes: Sequence[Change], *, source:
             finding_events,
             [{"finding_id": c.finding_id, "at": now, "event": c.event, "detail": c.detail} for c in events],
         )
-    _attribute(conn, [c for c in (*new, *refreshed)], [c for c in moved], source, now)
+    _attribute(conn, [c for c in (*new, *refreshed)], [*moved, *ended], source, now)
     return applied
+
+
+def _reported_elsewhere(conn: Connection, closing: Sequence[Change], source: str) -> set[int]:
+    """Of the findings about to be closed, those another source still actively reports."""
+    ids = sorted({c.finding_id for c in closing if c.finding_id is not None})
+    a = finding_attributions.c
+    return {
+        r[0]
+        for part in chunks(ids)
+        for r in conn.execute(
+            sa.select(a.finding_id).where(a.finding_id.in_(part), a.source != source, a.active.is_(True))
+        )
+    }
 
 
 def _observed_fields(change: Change) -> dict[str, Any]:

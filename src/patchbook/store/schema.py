@@ -284,6 +284,74 @@ finding_scores = sa.Table(
 
 # --- findings from scanner reports, code findings (issue 5, migration 0006) --------------------------
 
+# Dependency findings from reports live in `findings` (identity asset, package, alias group) with one
+# attribution per tool; code findings have no package and get their own table (ADR 008).
+code_findings = sa.Table(
+    "code_findings",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("tool", sa.String(64), nullable=False),  # "codeql", "slither", ... (also the attribution)
+    sa.Column("rule_id", sa.Text, nullable=False),
+    sa.Column("fingerprint", sa.Text, nullable=False),  # the tool's own, or a content hash (ADR 008)
+    sa.Column("state", sa.String(16), nullable=False),  # open | inactive
+    sa.Column("severity", sa.String(16), nullable=False),  # critical | high | medium | low | info | unknown
+    sa.Column("level", sa.String(32), nullable=True),  # as stated: SARIF level, Slither impact/confidence
+    sa.Column("security_severity", sa.Float, nullable=True),
+    sa.Column("message", sa.Text, nullable=False),
+    sa.Column("file", sa.Text, nullable=True),
+    sa.Column("line", sa.Integer, nullable=True),
+    sa.Column("first_seen", UTCDateTime, nullable=False),
+    sa.Column("last_seen", UTCDateTime, nullable=False),
+    sa.Column("state_changed_at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("asset_id", "tool", "rule_id", "fingerprint"),
+    sa.Index("ix_code_findings_state", "state"),
+)
+
+code_finding_events = sa.Table(
+    "code_finding_events",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column(
+        "code_finding_id", sa.Integer, sa.ForeignKey("code_findings.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("event", sa.String(32), nullable=False),  # opened | reopened | inactive
+    sa.Column("detail", JSONColumn, nullable=False),
+    sa.Index("ix_code_finding_events_code_finding_id", "code_finding_id"),
+)
+
+# What each tool's latest report said about a dependency finding (severity as stated, its ids and fixed
+# versions): the risk model scores a finding no advisory in the store describes from this.
+finding_report_details = sa.Table(
+    "finding_report_details",
+    metadata,
+    sa.Column("finding_id", sa.Integer, sa.ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("source", sa.String(64), primary_key=True),
+    sa.Column("severity", sa.String(16), nullable=False),
+    sa.Column("stated_severity", sa.String(32), nullable=True),
+    sa.Column("title", sa.Text, nullable=True),
+    sa.Column("ids", JSONColumn, nullable=False),
+    sa.Column("fixed_versions", JSONColumn, nullable=False),
+    sa.Column("updated_at", UTCDateTime, nullable=False),
+)
+
+# One row per report ingest: which file, which tools, what it held.
+report_imports = sa.Table(
+    "report_imports",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("asset_id", sa.Integer, sa.ForeignKey("assets.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("format", sa.String(32), nullable=False),
+    sa.Column("tools", JSONColumn, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("imported_at", UTCDateTime, nullable=False),
+    sa.Column("findings", sa.Integer, nullable=False),
+    sa.Column("new_findings", sa.Integer, nullable=False),
+    sa.Index("ix_report_imports_asset_id", "asset_id"),
+)
+
 # --- smart contracts (issue 5, migration 0007) -------------------------------------------------------
 
 # One row per contract asset: how it was built and who can change it (model.contract.ContractDetails).

@@ -1,0 +1,422 @@
+"""Repository for what scanner reports say: dependency findings per source, code findings, imports.
+
+A report is one source's full view of an asset at one time. Applying it: every finding it states is
+open and attributed to the source (new ones are created, closed ones reopened); every finding the
+source used to report and no longer does loses that source's attribution, and becomes ``inactive``
+only when no other source (another tool, patchbook's own matching) still reports it. Set-based
+throughout: one read of the asset's findings, bulk inserts, executemany updates.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from patchbook.model.finding import FindingState, Identity
+from patchbook.model.report import CodeFinding
+from patchbook.store.batching import chunks
+from patchbook.store.bulk import insert_rows
+from patchbook.store.schema import (
+    alias_members,
+    assets,
+    code_finding_events,
+    code_findings,
+    finding_attributions,
+    finding_events,
+    finding_report_details,
+    findings,
+    report_imports,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class StatedFinding:
+    """One dependency finding of a report, resolved to the store's identity."""
+
+    identity: Identity  # (ecosystem, package, alias group)
+    installed_version: str
+    ids: tuple[str, ...]
+    fixed_versions: tuple[str, ...]
+    severity: str
+    stated_severity: str | None
+    title: str | None
+
+
+@dataclass
+class Applied:
+    opened: int = 0
+    reopened: int = 0
+    inactive: int = 0  # findings closed because no source reports them any more
+    withdrawn: int = 0  # attributions of this source that ended
+
+
+def alias_groups(conn: Connection, identifiers: Iterable[str]) -> dict[str, str]:
+    """identifier -> the store's alias group, for the identifiers some imported advisory names."""
+    wanted = sorted(set(identifiers))
+    a = alias_members.c
+    return {
+        r.identifier: r.alias_group
+        for part in chunks(wanted)
+        for r in conn.execute(sa.select(a.identifier, a.alias_group).where(a.identifier.in_(part)))
+    }
+
+
+def last_import_sha(conn: Connection, asset_id: int, tools: Sequence[str]) -> str | None:
+    """The sha256 of the newest report imported for the asset from exactly these tools."""
+    r = report_imports.c
+    rows = conn.execute(
+        sa.select(r.sha256, r.tools).where(r.asset_id == asset_id).order_by(r.id.desc()).limit(50)
+    )
+    for row in rows:
+        if sorted(row.tools) == sorted(tools):
+            return str(row.sha256)
+    return None
+
+
+def record_import(
+    conn: Connection,
+    asset_id: int,
+    *,
+    format: str,
+    tools: Sequence[str],
+    source: str,
+    sha256: str,
+    held: int,
+    new: int,
+) -> None:
+    conn.execute(
+        sa.insert(report_imports).values(
+            asset_id=asset_id,
+            format=format,
+            tools=list(tools),
+            source=source,
+            sha256=sha256,
+            imported_at=datetime.now(UTC),
+            findings=held,
+            new_findings=new,
+        )
+    )
+
+
+# --- dependency findings ---------------------------------------------------------------------------
+
+
+def apply_dependency_findings(
+    conn: Connection, asset_id: int, source: str, stated: Sequence[StatedFinding]
+) -> Applied:
+    """Make ``stated`` the source's whole view of the asset's dependency findings."""
+    now = datetime.now(UTC)
+    f = findings.c
+    rows = conn.execute(
+        sa.select(f.id, f.ecosystem, f.package, f.alias_group, f.state).where(f.asset_id == asset_id)
+    )
+    existing = {(r.ecosystem, r.package, r.alias_group): (r.id, r.state) for r in rows}
+    applied = Applied()
+    new = [s for s in stated if s.identity not in existing]
+    if new:
+        insert_rows(
+            conn,
+            findings,
+            [
+                {
+                    "asset_id": asset_id,
+                    "ecosystem": s.identity[0],
+                    "package": s.identity[1],
+                    "alias_group": s.identity[2],
+                    "state": FindingState.OPEN.value,
+                    "installed_version": s.installed_version,
+                    "fixed_versions": list(s.fixed_versions),
+                    "advisory_ids": list(s.ids),
+                    "direct": None,
+                    "first_seen": now,
+                    "last_seen": now,
+                    "state_changed_at": now,
+                }
+                for s in new
+            ],
+        )
+        wanted = {s.identity for s in new}
+        for r in conn.execute(
+            sa.select(f.id, f.ecosystem, f.package, f.alias_group).where(f.asset_id == asset_id)
+        ):
+            key = (r.ecosystem, r.package, r.alias_group)
+            if key in wanted:
+                existing[key] = (r.id, FindingState.OPEN.value)
+        applied.opened = len(new)
+    events: list[dict[str, Any]] = [
+        {"finding_id": existing[s.identity][0], "at": now, "event": "opened", "detail": {"source": source}}
+        for s in new
+    ]
+    new_ids = {existing[s.identity][0] for s in new}
+    seen_ids = [existing[s.identity][0] for s in stated]
+    reopened = [
+        (existing[s.identity][0], existing[s.identity][1])
+        for s in stated
+        if existing[s.identity][0] not in new_ids and existing[s.identity][1] != FindingState.OPEN.value
+    ]
+    update = sa.update(findings).where(f.id == sa.bindparam("b_id"))
+    if reopened:
+        conn.execute(
+            update,
+            [
+                {"b_id": i, "state": FindingState.OPEN.value, "state_changed_at": now, "last_seen": now}
+                for i, _ in reopened
+            ],
+        )
+        events += [
+            {"finding_id": i, "at": now, "event": "reopened", "detail": {"source": source, "from": state}}
+            for i, state in reopened
+        ]
+        applied.reopened = len(reopened)
+    reopened_ids = {i for i, _ in reopened}
+    refreshed = [i for i in seen_ids if i not in new_ids and i not in reopened_ids]
+    if refreshed:
+        conn.execute(update, [{"b_id": i, "last_seen": now} for i in refreshed])
+    gone = _attribute(conn, asset_id, source, seen_ids, now)
+    applied.withdrawn = len(gone)
+    closed = _close_unreported(conn, gone, now)
+    events += [
+        {
+            "finding_id": i,
+            "at": now,
+            "event": "inactive",
+            "detail": {
+                "source": source,
+                "reason": f"no longer reported by {source}, nor by any other source",
+            },
+        }
+        for i in closed
+    ]
+    applied.inactive = len(closed)
+    insert_rows(conn, finding_events, events)
+    _write_details(conn, source, [(existing[s.identity][0], s) for s in stated], now)
+    return applied
+
+
+def _attribute(
+    conn: Connection, asset_id: int, source: str, seen_ids: Sequence[int], now: datetime
+) -> list[int]:
+    """Mark the source's attribution active on ``seen_ids``; end it on the rest. Returns the ended ones."""
+    a = finding_attributions.c
+    current = {
+        r.finding_id: r.active
+        for r in conn.execute(
+            sa.select(a.finding_id, a.active)
+            .join(findings, findings.c.id == a.finding_id)
+            .where(findings.c.asset_id == asset_id, a.source == source)
+        )
+    }
+    seen = set(seen_ids)
+    insert_rows(
+        conn,
+        finding_attributions,
+        [
+            {"finding_id": i, "source": source, "first_seen": now, "last_seen": now, "active": True}
+            for i in sorted(seen)
+            if i not in current
+        ],
+    )
+    gone = sorted(i for i, active in current.items() if active and i not in seen)
+    updates = [{"b_id": i, "last_seen": now, "active": True} for i in sorted(seen) if i in current]
+    updates += [{"b_id": i, "active": False} for i in gone]
+    statement = sa.update(finding_attributions).where(
+        a.finding_id == sa.bindparam("b_id"), a.source == source
+    )
+    by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for u in updates:
+        by_shape.setdefault(tuple(sorted(u)), []).append(u)
+    for batch in by_shape.values():  # executemany needs one parameter shape per call
+        conn.execute(statement, batch)
+    return gone
+
+
+def _close_unreported(conn: Connection, candidates: Sequence[int], now: datetime) -> list[int]:
+    """Of these open findings, the ones no source reports any more: set them inactive."""
+    if not candidates:
+        return []
+    a = finding_attributions.c
+    f = findings.c
+    still: set[int] = set()
+    states: dict[int, str] = {}
+    for part in chunks(list(candidates)):
+        still.update(
+            r[0]
+            for r in conn.execute(sa.select(a.finding_id).where(a.finding_id.in_(part), a.active.is_(True)))
+        )
+        states.update((r.id, r.state) for r in conn.execute(sa.select(f.id, f.state).where(f.id.in_(part))))
+    closed = [i for i in candidates if i not in still and states.get(i) == FindingState.OPEN.value]
+    if closed:
+        conn.execute(
+            sa.update(findings).where(f.id == sa.bindparam("b_id")),
+            [{"b_id": i, "state": FindingState.INACTIVE.value, "state_changed_at": now} for i in closed],
+        )
+    return closed
+
+
+def _write_details(
+    conn: Connection, source: str, stated: Sequence[tuple[int, StatedFinding]], now: datetime
+) -> None:
+    d = finding_report_details.c
+    ids = sorted({i for i, _ in stated})
+    for part in chunks(ids):
+        conn.execute(sa.delete(finding_report_details).where(d.source == source, d.finding_id.in_(part)))
+    insert_rows(
+        conn,
+        finding_report_details,
+        [
+            {
+                "finding_id": i,
+                "source": source,
+                "severity": s.severity,
+                "stated_severity": s.stated_severity,
+                "title": s.title,
+                "ids": list(s.ids),
+                "fixed_versions": list(s.fixed_versions),
+                "updated_at": now,
+            }
+            for i, s in stated
+        ],
+    )
+
+
+def report_details(conn: Connection, finding_id: int) -> list[dict[str, Any]]:
+    d = finding_report_details.c
+    stmt = sa.select(finding_report_details).where(d.finding_id == finding_id).order_by(d.source)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+# --- code findings ---------------------------------------------------------------------------------
+
+CodeIdentity = tuple[str, str, str]  # (tool, rule id, fingerprint)
+
+
+def code_identity(c: CodeFinding) -> CodeIdentity:
+    return (c.tool, c.rule_id, c.fingerprint)
+
+
+def apply_code_findings(
+    conn: Connection, asset_id: int, tools: Sequence[str], stated: Sequence[CodeFinding]
+) -> Applied:
+    """Make ``stated`` the whole view of these tools on the asset's code findings."""
+    now = datetime.now(UTC)
+    c = code_findings.c
+    existing: dict[CodeIdentity, tuple[int, str]] = {}
+    for part in chunks(sorted(set(tools))):
+        for r in conn.execute(
+            sa.select(c.id, c.tool, c.rule_id, c.fingerprint, c.state).where(
+                c.asset_id == asset_id, c.tool.in_(part)
+            )
+        ):
+            existing[(r.tool, r.rule_id, r.fingerprint)] = (r.id, r.state)
+    applied = Applied()
+    new = [s for s in stated if code_identity(s) not in existing]
+    insert_rows(
+        conn,
+        code_findings,
+        [
+            {
+                "asset_id": asset_id,
+                "tool": s.tool,
+                "rule_id": s.rule_id,
+                "fingerprint": s.fingerprint,
+                "state": FindingState.OPEN.value,
+                **_code_fields(s),
+                "first_seen": now,
+                "last_seen": now,
+                "state_changed_at": now,
+            }
+            for s in new
+        ],
+    )
+    if new:
+        wanted = {code_identity(s) for s in new}
+        for part in chunks(sorted(set(tools))):
+            for added in conn.execute(
+                sa.select(c.id, c.tool, c.rule_id, c.fingerprint).where(
+                    c.asset_id == asset_id, c.tool.in_(part)
+                )
+            ):
+                key = (added.tool, added.rule_id, added.fingerprint)
+                if key in wanted:
+                    existing[key] = (added.id, FindingState.OPEN.value)
+    applied.opened = len(new)
+    new_keys = {code_identity(s) for s in new}
+    events: list[dict[str, Any]] = [
+        {"code_finding_id": existing[k][0], "at": now, "event": "opened", "detail": {}} for k in new_keys
+    ]
+    updates: list[dict[str, Any]] = []
+    for s in stated:
+        key = code_identity(s)
+        if key in new_keys:
+            continue
+        finding_id, state = existing[key]
+        row = {"b_id": finding_id, "state": FindingState.OPEN.value, "last_seen": now, **_code_fields(s)}
+        row["state_changed_at"] = now if state != FindingState.OPEN.value else None
+        updates.append(row)
+        if state != FindingState.OPEN.value:
+            events.append(
+                {"code_finding_id": finding_id, "at": now, "event": "reopened", "detail": {"from": state}}
+            )
+            applied.reopened += 1
+    seen = {code_identity(s) for s in stated}
+    gone = [v[0] for k, v in existing.items() if k not in seen and v[1] == FindingState.OPEN.value]
+    update = sa.update(code_findings).where(c.id == sa.bindparam("b_id"))
+    kept = [u for u in updates if u["state_changed_at"] is None]
+    moved = [u for u in updates if u["state_changed_at"] is not None]
+    for u in kept:
+        del u["state_changed_at"]
+    for batch in (kept, moved):
+        if batch:
+            conn.execute(update, batch)
+    if gone:
+        conn.execute(
+            update, [{"b_id": i, "state": FindingState.INACTIVE.value, "state_changed_at": now} for i in gone]
+        )
+        events += [
+            {"code_finding_id": i, "at": now, "event": "inactive", "detail": {"reason": "no longer reported"}}
+            for i in gone
+        ]
+    applied.inactive = applied.withdrawn = len(gone)
+    insert_rows(conn, code_finding_events, events)
+    return applied
+
+
+def _code_fields(s: CodeFinding) -> dict[str, Any]:
+    return {
+        "severity": s.severity.value,
+        "level": s.level,
+        "security_severity": s.security_severity,
+        "message": s.message,
+        "file": s.file,
+        "line": s.line,
+    }
+
+
+def list_code_findings(
+    conn: Connection, *, asset: str | None = None, state: str | None = None
+) -> list[dict[str, Any]]:
+    c = code_findings.c
+    stmt = (
+        sa.select(code_findings, assets.c.name.label("asset"))
+        .join(assets, assets.c.id == c.asset_id)
+        .order_by(assets.c.name, c.tool, c.rule_id, c.file, c.line, c.id)
+    )
+    if asset is not None:
+        stmt = stmt.where(assets.c.name == asset)
+    if state is not None:
+        stmt = stmt.where(c.state == state)
+    return [dict(r._mapping) for r in conn.execute(stmt)]
+
+
+def open_code_findings(conn: Connection, asset_id: int) -> int:
+    c = code_findings.c
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).where(c.asset_id == asset_id, c.state == FindingState.OPEN.value)
+        ).scalar_one()
+    )
