@@ -15,6 +15,8 @@ import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from patchbook.store.types import JSONColumn
+
 Processor = Callable[[Any], Any]
 
 
@@ -44,7 +46,7 @@ def insert_tuples(
     postgres = conn.dialect.name == "postgresql"
     processors: list[Processor | None] = []
     for column in columns:
-        if isinstance(column.type, sa.JSON) and (json_text or postgres):
+        if isinstance(column.type, JSONColumn | sa.JSON) and (json_text or postgres):
             # COPY takes JSON as its text (jsonb parses it); SQLite stores the text the serialiser made.
             processors.append(None if json_text else _json_text)
         else:

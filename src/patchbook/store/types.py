@@ -7,11 +7,25 @@ from typing import Any
 
 import orjson
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeEngine
 
-# JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
-JSONColumn = sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
+
+class JSONColumn(sa.TypeDecorator[Any]):
+    """JSONB on PostgreSQL (indexable, compact), JSON text on SQLite.
+
+    Chosen per dialect when a connection first needs it, so a command on the embedded SQLite store never
+    imports the PostgreSQL dialect (a third of SQLAlchemy's import time)."""
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import JSONB
+
+            return dialect.type_descriptor(JSONB())
+        return dialect.type_descriptor(sa.JSON())
 
 
 class UTCDateTime(sa.TypeDecorator[datetime]):
