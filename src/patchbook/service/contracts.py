@@ -25,6 +25,7 @@ from patchbook.model.asset import Asset, AssetKind
 from patchbook.model.component import Component, ParsedInventory
 from patchbook.model.contract import BugMatch, ContractDetails, ContractProfile
 from patchbook.model.finding import Observation
+from patchbook.service.progress import NoProgress, Progress
 from patchbook.store import Store
 from patchbook.store import advisories as advisory_repo
 from patchbook.store import contracts as repo
@@ -326,3 +327,62 @@ def _version_key(version: str) -> tuple[int, ...]:
 def import_bug_files(store: Store, paths: Sequence[Path]) -> list[ImportReport]:
     with store.transaction() as conn:
         return [import_bug_list(conn, p) for p in paths]
+
+
+@dataclass
+class BugListSync:
+    downloads: list[dict[str, object]]
+    reports: list[ImportReport]
+
+
+def sync_bug_list(
+    store: Store,
+    *,
+    bugs_url: str | None = None,
+    by_version_url: str | None = None,
+    progress: Progress | None = None,
+) -> BugListSync:
+    """Fetch bugs.json and bugs_by_version.json (default: ethereum/solidity's develop branch, or the
+    PATCHBOOK_SOLIDITY_*_URL mirrors) and import what changed since the last sync, in one transaction."""
+    import tempfile
+
+    import httpx
+
+    from patchbook.feeds import sync as remote
+    from patchbook.service.feeds import FetchInfo
+
+    progress = progress or NoProgress()
+    default_bugs, default_by_version = bug_feed.urls()
+    urls = [bugs_url or default_bugs, by_version_url or default_by_version]
+    downloads: list[dict[str, object]] = []
+    with (
+        tempfile.TemporaryDirectory(prefix="patchbook-solc-") as tmp,
+        httpx.Client(timeout=remote.TIMEOUT, follow_redirects=True) as client,
+    ):
+        fetched = []
+        for i, url in enumerate(urls):
+            progress.start(f"download solidity {('bugs', 'bugs by version')[i]}", None)
+            fetched.append(
+                remote.download(
+                    client, url, Path(tmp) / f"solc-{i}.json", on_bytes=lambda n, _t: progress.advance(n)
+                )
+            )
+            progress.finish()
+        todo = []
+        with store.engine.connect() as conn:
+            for item in fetched:
+                previous = advisory_repo.last_import_with_sha(conn, item.url, item.sha256)
+                downloads.append(
+                    {
+                        "url": item.url,
+                        "sha256": item.sha256,
+                        "bytes": item.size,
+                        "fetched_at": item.fetched_at.isoformat(),
+                        "unchanged_since": previous.isoformat() if previous else None,
+                    }
+                )
+                if previous is None:
+                    todo.append((item.path, FetchInfo(item.url, item.fetched_at, item.sha256)))
+        with store.transaction() as conn:
+            reports = [import_bug_list(conn, path, fetch) for path, fetch in todo]
+    return BugListSync(downloads, reports)

@@ -24,6 +24,7 @@ from patchbook.errors import InputError, PatchbookError
 from patchbook.feeds import decode, sources
 from patchbook.feeds import epss as epss_feed
 from patchbook.feeds import kev as kev_feed
+from patchbook.feeds import solidity as solidity_feed
 from patchbook.feeds import sync as remote
 from patchbook.service import inventory as inventory_service
 from patchbook.service import risk as risk_service
@@ -122,6 +123,8 @@ def _detect(path: Path) -> str:
         return "osv-zip"  # is_zipfile() said no, so zip_members() reports it as damaged
     if b"catalogVersion" in head:
         return "kev"
+    if solidity_feed.sniff(head):
+        return "solidity-bugs"  # bugs.json or bugs_by_version.json of ethereum/solidity
     if epss_feed.looks_like_epss(head):
         return "epss"
     return "osv-file"
@@ -325,6 +328,10 @@ def import_paths(
             kind = _detect(path)
             if kind == "kev":
                 reports.append(_import_kev(conn, path, fetch.get(path)))
+            elif kind == "solidity-bugs":
+                from patchbook.service.contracts import import_bug_list  # it imports this module
+
+                reports.append(import_bug_list(conn, path, fetch.get(path)))
             elif kind == "epss":
                 reports.append(_import_epss(conn, path, fetch.get(path)))
             else:
