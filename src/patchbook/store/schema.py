@@ -282,6 +282,48 @@ finding_scores = sa.Table(
 
 # --- triage, risk acceptance, triage rules (issue 4, migration 0005) ---------------------------------
 
+# The current triage and risk acceptance of a finding (one row each; the history of every change is
+# in finding_events). Kept apart from `findings`, so a re-ingest that rewrites the lifecycle columns
+# never touches what people decided.
+finding_triage = sa.Table(
+    "finding_triage",
+    metadata,
+    sa.Column("finding_id", sa.Integer, sa.ForeignKey("findings.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("state", sa.String(24), nullable=True),  # model.triage.TriageState; None: acceptance only
+    sa.Column("justification", sa.String(64), nullable=True),  # OpenVEX label, with not_affected
+    sa.Column("reason", sa.Text, nullable=True),
+    sa.Column("actor", sa.Text, nullable=True),
+    sa.Column("decided_at", UTCDateTime, nullable=True),
+    sa.Column("source", sa.Text, nullable=True),  # "cli" or "vex:<file>"
+    sa.Column("accepted_by", sa.Text, nullable=True),
+    sa.Column("accepted_reason", sa.Text, nullable=True),
+    sa.Column("accepted_at", UTCDateTime, nullable=True),
+    sa.Column("accepted_until", UTCDateTime, nullable=True),
+    sa.Column("expiry_recorded", sa.Boolean, nullable=False, default=False),  # the lapse is in history
+    sa.Index("ix_finding_triage_accepted_until", "accepted_until"),
+)
+
+# Rules that triage every finding they match, evaluated when findings are read; removing one keeps
+# the row (removed_at/removed_by) so the record of who suppressed what stays.
+triage_rules = sa.Table(
+    "triage_rules",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("package", sa.Text, nullable=True),
+    sa.Column("ecosystem", sa.String(64), nullable=True),
+    sa.Column("version", sa.Text, nullable=True),
+    sa.Column("advisory", sa.String(128), nullable=True),
+    sa.Column("asset_tag", sa.Text, nullable=True),
+    sa.Column("state", sa.String(24), nullable=False),
+    sa.Column("justification", sa.String(64), nullable=True),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("expires_at", UTCDateTime, nullable=True),
+    sa.Column("removed_by", sa.Text, nullable=True),
+    sa.Column("removed_at", UTCDateTime, nullable=True),
+)
+
 # --- findings from scanner reports, code findings (issue 5, migration 0006) --------------------------
 
 # Dependency findings from reports live in `findings` (identity asset, package, alias group) with one
