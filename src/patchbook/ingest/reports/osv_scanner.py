@@ -31,7 +31,9 @@ class OsvScannerParser:
         if not isinstance(doc, dict) or not isinstance(doc.get("results"), list) or "success" in doc:
             return False
         results = doc["results"]
-        return not results or (isinstance(results[0], dict) and "packages" in results[0])
+        if not results:  # an empty run: only osv-scanner's own keys, so bandit's empty "results" is not it
+            return set(doc) <= {"results", "experimental_config"}
+        return isinstance(results[0], dict) and "packages" in results[0] and "source" in results[0]
 
     def parse(self, doc: Any, source: str) -> ParsedReport:
         findings: list[DependencyFinding] = []
