@@ -41,6 +41,9 @@ def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
         True,
         ["2.15.0"],
     )
+    # ranked by the risk model: KEV + automatable + critical settlement flows; the KEV dueDate caps the SLA
+    assert (first["decision"], first["cisa"], first["due"]) == ("out-of-cycle", "act", "2021-12-24")
+    assert first["why"].startswith("critical 10.0, exploitation active")
     by_key = {(f["asset"], f["alias_group"]): f for f in findings}
     # PYSEC-2023-74 and GHSA-j8r2-6x86-q33q are one vulnerability: one finding, two advisories.
     assert by_key[("market-data-gateway", "CVE-2023-32681")]["advisory_ids"] == [
@@ -55,6 +58,7 @@ def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
     again = run("demo")  # as `make demo` runs it: findings, then the simulated deployment of a patch
     assert again.returncode == 0, again.stderr
     assert "CVE-2021-44228" in again.stdout and "no open findings on host-ams-2" in again.stdout
+    assert "out-of-cycle" in again.stdout and "exploitation active" in again.stdout
     assert "demo-simulation.html" in again.stdout
     # the identical-behaviour patch promotes; on a host too noisy to judge latency the judge holds instead
     assert "PROMOTE" in again.stdout or (

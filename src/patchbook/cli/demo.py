@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +13,8 @@ from patchbook.cli.output import RichProgress, console, print_json
 
 if TYPE_CHECKING:
     from patchbook.model.simulation import SimulationRun
+    from patchbook.service.demo import DemoResult
+    from patchbook.service.risk import RankedFinding
 
 
 def demo(
@@ -26,7 +29,6 @@ def demo(
     json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
 ) -> None:
     """Build the demo venue under $PATCHBOOK_HOME (replacing an earlier demo) and show its findings."""
-    from patchbook.cli.findings import finding_dict
     from patchbook.service import demo as demo_service
     from patchbook.store import open_store
 
@@ -34,61 +36,11 @@ def demo(
     result = demo_service.build(store, force=force, progress=RichProgress())
     run = _simulate(quiet=json) if simulate else None
     if json:
-        print_json(
-            {
-                "database": store.display_url,
-                "imports": [r.as_dict() for r in result.reports],
-                "ingests": [i.as_dict() for i in result.inventory.ingests],
-                "findings": [
-                    {
-                        **finding_dict(v.finding),
-                        "severity": v.severity_label,
-                        "in_kev": v.in_kev,
-                        "summary": v.summary,
-                    }
-                    for v in result.findings
-                ],
-                "simulation": None
-                if run is None
-                else {"verdict": run.verdict.value, "score": run.score, "report": str(_report_path())},
-            }
-        )
+        print_json(_as_json(store.display_url, result, run))
         return
     console.rule("[bold]patchbook demo: a 24/7 crypto-options venue")
-    advisories = sum(r.counts.inserted + r.counts.updated for r in result.reports if r.kind == "osv")
-    components = sum(i.components for i in result.inventory.ingests)
-    console.print(
-        f"{len(result.inventory.changes)} assets, {components} components from "
-        f"{len(result.inventory.ingests)} SBOMs, lock files and package lists; "
-        f"{advisories} advisories and a KEV excerpt in the snapshot"
-    )
-    table = Table(title="Open findings, known-exploited and most severe first", title_justify="left")
-    for col in (
-        "asset",
-        "package",
-        "installed",
-        "vulnerability",
-        "advisories",
-        "severity",
-        "KEV",
-        "fixed in",
-    ):
-        table.add_column(col, no_wrap=col in ("vulnerability", "severity"))
-    for v in result.findings:
-        f = v.finding
-        table.add_row(
-            f.asset,
-            f.package.rsplit(":", 1)[-1].rsplit("/", 1)[-1],
-            f.installed_version or "",
-            f.alias_group,
-            "\n".join(f.advisory_ids),
-            v.severity_label,
-            f"[bold red]due {v.kev_due}[/]"
-            if v.in_kev and v.kev_due
-            else ("[bold red]yes[/]" if v.in_kev else ""),
-            ", ".join(f.fixed_versions) or "no fix",
-        )
-    console.print(table)
+    _print_venue(result)
+    _print_ranking(result.findings)
     clean = [i.asset for i in result.inventory.ingests if i.findings == 0]
     if clean:
         console.print(f"[green]no open findings[/] on {', '.join(clean)}")
@@ -96,9 +48,60 @@ def demo(
         _show_simulation(run)
     console.print(
         f"store: {store.display_url}\n"
-        "explore: `patchbook asset list`, `patchbook findings list`, `patchbook findings show ID`, "
-        "`patchbook feeds status`"
+        "explore: `patchbook findings list`, `patchbook findings explain ID`, `patchbook sla report`, "
+        "`patchbook asset list`, `patchbook feeds status`"
     )
+
+
+def _as_json(database: str, result: DemoResult, run: SimulationRun | None) -> dict[str, object]:
+    from patchbook.cli.findings import finding_dict
+
+    return {
+        "database": database,
+        "imports": [r.as_dict() for r in result.reports],
+        "ingests": [i.as_dict() for i in result.inventory.ingests],
+        "findings": [{**finding_dict(r.finding), **r.as_dict()} for r in result.findings],
+        "simulation": None
+        if run is None
+        else {"verdict": run.verdict.value, "score": run.score, "report": str(_report_path())},
+    }
+
+
+def _print_venue(result: DemoResult) -> None:
+    advisories = sum(r.counts.inserted + r.counts.updated for r in result.reports if r.kind == "osv")
+    components = sum(i.components for i in result.inventory.ingests)
+    console.print(
+        f"{len(result.inventory.changes)} assets, {components} components from "
+        f"{len(result.inventory.ingests)} SBOMs, lock files and package lists; "
+        f"{advisories} advisories and a KEV excerpt in the snapshot"
+    )
+
+
+def _print_ranking(ranked: list[RankedFinding]) -> None:
+    """The open findings in the order a security lead should patch them, with the reason for each."""
+    from patchbook.cli.findings import decision_markup, due_markup
+
+    table = Table(
+        title="Open findings, most urgent first (SSVC decision, then exploit probability x venue impact)",
+        title_justify="left",
+    )
+    for col in ("#", "asset", "package", "vulnerability", "decision", "score", "due", "why", "fixed in"):
+        table.add_column(col, justify="right" if col in ("#", "score") else "left", no_wrap=col != "why")
+    today = datetime.now(UTC).date()
+    for n, r in enumerate(ranked, start=1):
+        f = r.finding
+        table.add_row(
+            str(n),
+            f.asset,
+            f"{f.package.rsplit(':', 1)[-1].rsplit('/', 1)[-1]} {f.installed_version or ''}",
+            f.alias_group + (" [bold red]KEV[/]" if r.in_kev else ""),
+            decision_markup(r.decision),
+            f"{r.score:.2f}",
+            due_markup(r.due, today),
+            r.why,
+            ", ".join(f.fixed_versions) or "no fix",
+        )
+    console.print(table)
 
 
 def _report_path() -> Path:

@@ -14,7 +14,7 @@ from patchbook.feeds import sync as remote
 if TYPE_CHECKING:
     from patchbook.service.feeds import ImportReport
 
-app = typer.Typer(help="Advisory feeds: OSV, GHSA, PyPA, CISA KEV.", no_args_is_help=True)
+app = typer.Typer(help="Advisory feeds: OSV, GHSA, PyPA, CISA KEV, FIRST EPSS.", no_args_is_help=True)
 
 JSON_OPT = typer.Option(False, "--json", help="Print the result as JSON.")
 
@@ -34,6 +34,13 @@ def _print_reports(reports: list[ImportReport]) -> None:
         )
     console.print(table)
     for r in reports:
+        if r.kind == "epss":
+            console.print(
+                f"EPSS {r.upstream_marker}: {r.counts.records_seen:,} scores; "
+                f"{r.unknown_cves:,} CVEs no stored advisory names (counted, kept for later)"
+            )
+        if r.rescored:
+            console.print(f"re-scored {r.rescored:,} findings in {r.rescore_seconds:.2f} s")
         for skip in r.skips[:MAX_SKIPS_SHOWN]:
             err_console.print(
                 f"[yellow]skipped[/] {skip.location}: {skip.record_id or '<no id>'}: {skip.reason}"
@@ -47,7 +54,7 @@ def _print_reports(reports: list[ImportReport]) -> None:
 @app.command("import")
 def import_(
     paths: list[Path] = typer.Argument(
-        ..., help="OSV directories, all.zip files, OSV JSON/YAML files, KEV JSON."
+        ..., help="OSV directories, all.zip files, OSV JSON/YAML files, KEV JSON, EPSS CSV (.csv or .csv.gz)."
     ),
     skip_invalid: bool = typer.Option(
         False,
@@ -77,18 +84,22 @@ def sync(
         list(remote.DEFAULT_ECOSYSTEMS), "--ecosystem", "-e", help="OSV ecosystem to fetch (repeatable)."
     ),
     kev: bool = typer.Option(True, "--kev/--no-kev", help="Also fetch the CISA KEV catalog."),
+    epss: bool = typer.Option(False, "--epss/--no-epss", help="Also fetch today's FIRST EPSS scores."),
     osv_base_url: str = typer.Option(
         None, help="Mirror of the OSV bucket (default: env PATCHBOOK_OSV_BASE_URL or osv.dev's)."
     ),
     kev_url: str = typer.Option(
         None, help="Where to fetch KEV from (default: env PATCHBOOK_KEV_URL or CISA's)."
     ),
+    epss_url: str = typer.Option(
+        None, help="Where to fetch EPSS from (default: env PATCHBOOK_EPSS_URL or FIRST's daily file)."
+    ),
     strict: bool = typer.Option(
         False, "--strict", help="Fail the sync on any invalid record instead of skipping it."
     ),
     json: bool = JSON_OPT,
 ) -> None:
-    """Download the OSV per-ecosystem zips and the KEV catalog, and import what changed."""
+    """Download the OSV per-ecosystem zips, the KEV catalog (and EPSS), and import what changed."""
     from patchbook.service import feeds as service
     from patchbook.store import open_store
 
@@ -99,6 +110,8 @@ def sync(
         include_kev=kev,
         osv_base=osv_base_url,
         kev_source=kev_url,
+        include_epss=epss,
+        epss_source=epss_url,
         strict=strict,
         progress=RichProgress(),
     )

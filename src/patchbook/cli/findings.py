@@ -1,17 +1,24 @@
-"""``patchbook findings``: what affects the estate, with every source that reports it and its history."""
+"""``patchbook findings``: what affects the estate, ranked by the risk model, with every source that reports
+it, its history, and the explanation of its priority."""
 
 from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime
+from collections.abc import Sequence
+from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
 
 from patchbook.cli.output import console, print_json
 from patchbook.model.finding import Finding, FindingState
+
+if TYPE_CHECKING:
+    from patchbook.model.risk import Input
+    from patchbook.service.risk import Explanation, RankedFinding
 
 app = typer.Typer(help="Findings: vulnerabilities in the assets' components.", no_args_is_help=True)
 JSON_OPT = typer.Option(False, "--json", help="Print the result as JSON.")
@@ -42,30 +49,197 @@ def list_(
     state: FindingState = typer.Option(None, "--state", help="Only findings in this state."),
     json: bool = JSON_OPT,
 ) -> None:
-    """List findings (all states unless --state)."""
-    from patchbook.store import open_store
-    from patchbook.store.findings import list_findings
+    """List findings (all states unless --state), most urgent first.
 
-    with open_store().engine.connect() as conn:
-        found = list_findings(conn, asset=asset, state=state.value if state else None)
+    Order: SSVC deployer decision, then CISA decision, then the risk score (probability of exploitation
+    x impact on the venue). `patchbook findings explain ID` shows how one finding got its place.
+    """
+    from patchbook.service.risk import ranked_findings
+    from patchbook.store import open_store
+
+    ranked = ranked_findings(open_store(), asset=asset, states=[state.value] if state else None)
     if json:
-        print_json({"findings": [finding_dict(f) for f in found]})
+        print_json({"findings": [{**finding_dict(r.finding), **r.as_dict()} for r in ranked]})
         return
-    table = Table(title=f"{len(found)} findings")
-    for col in ("id", "asset", "package", "installed", "vulnerability", "advisories", "state", "fixed in"):
-        table.add_column(col)
-    for f in found:
+    console.print(ranked_table(ranked, title=f"{len(ranked)} findings, most urgent first"))
+
+
+def ranked_table(ranked: Sequence[RankedFinding], *, title: str) -> Table:
+    """The ranked findings with the decision, the score and each of its factors, and the due date."""
+    table = Table(title=title, title_justify="left")
+    columns = (
+        "id",
+        "asset",
+        "package",
+        "installed",
+        "vulnerability",
+        "decision",
+        "cisa",
+        "score",
+        "p(exploit)",
+        "crit",
+        "VaR",
+        "exp",
+        "reach",
+        "severity",
+        "due",
+        "state",
+        "fixed in",
+    )
+    for col in columns:
+        numeric = col in ("id", "score", "p(exploit)", "crit", "VaR", "exp", "reach")
+        table.add_column(col, justify="right" if numeric else "left", no_wrap=col in ("vulnerability", "due"))
+    today = datetime.now(UTC).date()
+    for r in ranked:
+        f, x = r.finding, r.inputs or {}
         table.add_row(
             str(f.id),
             f.asset,
             f"{f.package} ({f.ecosystem})",
             f.installed_version or "",
-            f.alias_group,
-            ", ".join(f.advisory_ids),
+            f.alias_group + (" [bold red]KEV[/]" if r.in_kev else ""),
+            decision_markup(r.decision),
+            r.cisa,
+            f"{r.score:.3f}",
+            _factor(x.get("probability"), "{:.4g}")
+            + (" epss" if r.epss is not None and not r.in_kev else ""),
+            _factor(x.get("criticality weight"), "{:g}"),
+            _factor(x.get("value-at-risk factor"), "{:.2f}"),
+            _factor(x.get("exposure weight"), "{:g}"),
+            _factor(x.get("reachability weight"), "{:g}"),
+            r.severity,
+            due_markup(r.due, today)
+            if f.state is FindingState.OPEN
+            else (r.due.isoformat() if r.due else ""),
             f.state.value,
             ", ".join(f.fixed_versions) or "no fix",
         )
-    console.print(table)
+    return table
+
+
+_DECISION_STYLE = {"immediate": "bold red", "out-of-cycle": "red", "scheduled": "yellow", "defer": "dim"}
+
+
+def decision_markup(decision: str) -> str:
+    return f"[{_DECISION_STYLE.get(decision, '')}]{decision}[/]"
+
+
+def due_markup(due: date | None, today: date) -> str:
+    if due is None:
+        return ""
+    if due < today:
+        return f"[bold red]{due.isoformat()} overdue[/]"
+    return due.isoformat()
+
+
+def _factor(value: object, fmt: str) -> str:
+    return "" if value is None else fmt.format(value)
+
+
+@app.command()
+def explain(
+    finding_id: int = typer.Argument(..., help="The finding's id."),
+    policy: Path = typer.Option(None, "--policy", help="SLA policy file (default: the store's)."),
+    json: bool = JSON_OPT,
+) -> None:
+    """Every input of one finding's priority and the path through the SSVC tables, to check by hand."""
+    from patchbook.risk.sla import load_sla_policy
+    from patchbook.service.risk import explain_finding
+    from patchbook.store import open_store
+
+    shown = explain_finding(open_store(), finding_id, load_sla_policy(policy) if policy else None)
+    if json:
+        print_json(explanation_dict(shown))
+        return
+    f = shown.finding
+    console.rule(f"finding {f.id}: {f.alias_group} in {f.package} {f.installed_version or ''} on {f.asset}")
+    for line in shown.lines:
+        console.print(line, markup=False, highlight=False)
+    for h in shown.epss_history:
+        console.print(
+            f"  EPSS history {h['cve']} {h['score_date']}: {h['epss']} (model {h['model_version'] or '?'})",
+            markup=False,
+            highlight=False,
+        )
+
+
+def explanation_dict(shown: Explanation) -> dict[str, object]:
+    p = shown.priority
+    sev = p.severity
+
+    def value(i: Input) -> dict[str, object]:
+        return {"value": i.value, "reason": i.reason, "overridden": i.overridden}
+
+    return {
+        "finding": finding_dict(shown.finding),
+        "decision": p.deployer,
+        "cisa": p.cisa,
+        "severity": None
+        if sev is None
+        else {
+            "band": sev.band,
+            "score": sev.score,
+            "version": sev.version,
+            "vector": sev.vector,
+            "stated": sev.stated,
+            "source": sev.source,
+        },
+        "kev": None
+        if p.kev is None
+        else {
+            "cve": p.kev.cve_id,
+            "date_added": p.kev.date_added.isoformat(),
+            "due_date": p.kev.due_date.isoformat() if p.kev.due_date else None,
+            "known_ransomware": p.kev.known_ransomware,
+        },
+        "epss": None
+        if p.epss is None
+        else {
+            "cve": p.epss.cve,
+            "epss": p.epss.epss,
+            "percentile": p.epss.percentile,
+            "model_version": p.epss.model_version,
+            "score_date": p.epss.score_date.date().isoformat() if p.epss.score_date else None,
+        },
+        "epss_history": shown.epss_history,
+        "inputs": {
+            i.name: value(i)
+            for i in (
+                p.exploitation,
+                p.system_exposure,
+                p.automatable,
+                p.technical_impact,
+                p.safety_impact,
+                p.mission_impact,
+                p.human_impact,
+                p.mission_prevalence,
+                p.public_well_being,
+                p.mission_well_being,
+            )
+        },
+        "path": [
+            {
+                "table": step.table,
+                "row": step.row,
+                "inputs": dict(step.inputs),
+                "outcome": {step.outcome_name: step.outcome},
+            }
+            for step in p.path
+        ],
+        "risk": {
+            "probability": p.risk.probability,
+            "probability_reason": p.risk.probability_reason,
+            "criticality_weight": p.risk.criticality_weight,
+            "value_at_risk_factor": p.risk.value_at_risk_factor,
+            "exposure_weight": p.risk.exposure_weight,
+            "reachability_weight": p.risk.reachability_weight,
+            "impact": p.risk.impact,
+            "score": p.risk.score,
+        },
+        "due": shown.due.isoformat(),
+        "due_reason": shown.due_reason,
+        "lines": shown.lines,
+    }
 
 
 @app.command()

@@ -12,10 +12,9 @@ from patchbook.demo import DATA
 from patchbook.errors import PatchbookError
 from patchbook.service import feeds as feed_service
 from patchbook.service import inventory as inventory_service
-from patchbook.service.findings import FindingView, views
 from patchbook.service.progress import Progress
+from patchbook.service.risk import RankedFinding, ranked_findings
 from patchbook.store import Store
-from patchbook.store.findings import list_findings
 from patchbook.store.maintenance import import_sources, wipe
 
 
@@ -27,7 +26,7 @@ class DemoRefused(PatchbookError):
 class DemoResult:
     reports: list[feed_service.ImportReport]
     inventory: inventory_service.ApplyResult
-    findings: list[FindingView]  # open findings, most urgent first
+    findings: list[RankedFinding]  # open findings, most urgent first (SSVC decision, then risk score)
 
 
 def _is_demo_source(source: str) -> bool:
@@ -45,8 +44,10 @@ def build(store: Store, *, force: bool = False, progress: Progress | None = None
         )
     with store.transaction() as conn:
         wipe(conn)
-    reports = feed_service.import_paths(store, [DATA / "advisories", DATA / "kev.json"], progress=progress)
+    reports = feed_service.import_paths(
+        store,
+        [DATA / "advisories", DATA / "kev.json", DATA / "solidity-bugs.json"],  # + compiler bugs (issue 5)
+        progress=progress,
+    )
     applied = inventory_service.apply_inventory(store, DATA / "inventory.yaml", progress=progress)
-    with store.engine.connect() as conn:
-        ranked = sorted(views(conn, list_findings(conn, state="open")), key=lambda v: v.sort_key)
-    return DemoResult(reports=reports, inventory=applied, findings=ranked)
+    return DemoResult(reports=reports, inventory=applied, findings=ranked_findings(store))

@@ -1,4 +1,7 @@
-"""Findings as people read them: each with its best severity and its KEV entry, across its aliases."""
+"""Findings as people read them: each with its best severity and its KEV entry, across its aliases.
+
+The order in which to patch them is the risk model's: ``patchbook.service.risk.ranked_findings``.
+"""
 
 from __future__ import annotations
 
@@ -35,12 +38,6 @@ class FindingView:
         if s is None:
             return "unknown"
         return f"{s.band} {s.score}" if s.score is not None else f"{s.band} (stated)"
-
-    @property
-    def sort_key(self) -> tuple[int, float, str, str]:
-        """Known-exploited first, then by score; a placeholder until the risk model ranks findings."""
-        score = self.severity.score if self.severity and self.severity.score is not None else 0.0
-        return (0 if self.in_kev else 1, -score, self.finding.asset, self.finding.package)
 
 
 def views(conn: Connection, findings: Sequence[Finding]) -> list[FindingView]:

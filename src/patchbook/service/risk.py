@@ -296,3 +296,132 @@ def explain_finding(store: Store, finding_id: int, sla: SlaPolicy | None = None)
     lines.append("Due date:")
     lines.append(f"  {due.isoformat()} — {reason}")
     return Explanation(finding, priority, due, reason, lines, history)
+
+
+# --- SLA report -----------------------------------------------------------------------------------
+
+DUE_SOON_DAYS = 7
+
+
+@dataclass
+class SlaLine:
+    """Counts for one asset (or one owner, or the whole estate)."""
+
+    name: str
+    owner: str | None
+    open: int = 0
+    due_soon: int = 0  # open, due within the next ``due_soon_days`` days
+    breached: int = 0  # open, past its due date
+    fixed: int = 0
+    fixed_on_time: int = 0
+    remediation_days: list[float] | None = None
+
+    @property
+    def mttr_days(self) -> float | None:
+        days = self.remediation_days or []
+        return sum(days) / len(days) if days else None
+
+    def add(
+        self, state: str, due: date, today: date, soon: int, fixed_at: datetime | None, first: datetime
+    ) -> None:
+        if state == "open":
+            self.open += 1
+            if due < today:
+                self.breached += 1
+            elif (due - today).days <= soon:
+                self.due_soon += 1
+        elif state == "fixed" and fixed_at is not None:
+            self.fixed += 1
+            self.fixed_on_time += fixed_at.date() <= due
+            if self.remediation_days is None:
+                self.remediation_days = []
+            self.remediation_days.append((fixed_at - first).total_seconds() / 86400)
+
+    def as_dict(self) -> dict[str, object]:
+        mttr = self.mttr_days
+        return {
+            "name": self.name,
+            "owner": self.owner,
+            "open": self.open,
+            "due_soon": self.due_soon,
+            "breached": self.breached,
+            "fixed": self.fixed,
+            "fixed_on_time": self.fixed_on_time,
+            "mttr_days": None if mttr is None else round(mttr, 2),
+        }
+
+
+@dataclass(frozen=True)
+class Breach:
+    finding_id: int
+    asset: str
+    owner: str | None
+    vulnerability: str
+    decision: str
+    due: date
+    days_overdue: int
+    due_reason: str
+
+
+@dataclass(frozen=True)
+class SlaReport:
+    policy: str
+    today: date
+    due_soon_days: int
+    assets: list[SlaLine]
+    owners: list[SlaLine]
+    total: SlaLine
+    breaches: list[Breach]  # most overdue first
+
+
+def sla_report(
+    store: Store,
+    sla: SlaPolicy | None = None,
+    *,
+    today: date | None = None,
+    due_soon_days: int = DUE_SOON_DAYS,
+) -> SlaReport:
+    """Open / due soon / breached per asset and owner, and the mean time to remediate of fixed findings.
+
+    Due dates are computed with ``sla`` (default: the store's policy), so a draft policy can be tried
+    without changing what is stored. Time to remediate runs from first seen to the last ``fixed`` event.
+    """
+    policy = sla or sla_policy()
+    today = today or datetime.now(UTC).date()
+    with store.engine.connect() as conn:
+        scored = compute(conn, None, policy)
+        fixed = repo.fixed_at(conn)
+        assets = repo.assets_by_id(conn)
+    per_asset: dict[int, SlaLine] = {}
+    per_owner: dict[str, SlaLine] = {}
+    total = SlaLine("all assets", None)
+    breaches: list[Breach] = []
+    for row, s in scored:
+        asset = assets[row.asset_id]
+        owner = asset.owner or "(no owner)"
+        line = per_asset.setdefault(row.asset_id, SlaLine(asset.name, asset.owner))
+        for target in (line, per_owner.setdefault(owner, SlaLine(owner, owner)), total):
+            target.add(row.state, s.due, today, due_soon_days, fixed.get(row.id), row.first_seen)
+        if row.state == "open" and s.due < today:
+            breaches.append(
+                Breach(
+                    row.id,
+                    asset.name,
+                    asset.owner,
+                    row.alias_group,
+                    s.decision,
+                    s.due,
+                    (today - s.due).days,
+                    s.due_reason,
+                )
+            )
+    breaches.sort(key=lambda b: (-b.days_overdue, b.asset, b.vulnerability))
+    return SlaReport(
+        policy=policy.source,
+        today=today,
+        due_soon_days=due_soon_days,
+        assets=sorted(per_asset.values(), key=lambda x: (-x.breached, -x.open, x.name)),
+        owners=sorted(per_owner.values(), key=lambda x: (-x.breached, -x.open, x.name)),
+        total=total,
+        breaches=breaches,
+    )

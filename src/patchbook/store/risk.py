@@ -26,6 +26,7 @@ from patchbook.store.schema import (
     alias_members,
     assets,
     epss_scores,
+    finding_events,
     finding_scores,
     findings,
     kev_entries,
@@ -106,17 +107,20 @@ class FindingRow:
     advisory_ids: tuple[str, ...]
     direct: bool | None
     first_seen: datetime
+    state: str
 
 
 def finding_rows(conn: Connection, ids: Sequence[int] | None = None) -> list[FindingRow]:
     f = findings.c
-    stmt = sa.select(f.id, f.asset_id, f.alias_group, f.advisory_ids, f.direct, f.first_seen)
+    stmt = sa.select(f.id, f.asset_id, f.alias_group, f.advisory_ids, f.direct, f.first_seen, f.state)
     parts: Iterable[Sequence[int] | None] = [None] if ids is None else chunks(sorted(ids))
     out: list[FindingRow] = []
     for part in parts:
         query = stmt if part is None else stmt.where(f.id.in_(part))
         out.extend(
-            FindingRow(r.id, r.asset_id, r.alias_group, tuple(r.advisory_ids or ()), r.direct, r.first_seen)
+            FindingRow(
+                r.id, r.asset_id, r.alias_group, tuple(r.advisory_ids or ()), r.direct, r.first_seen, r.state
+            )
             for r in conn.execute(query)
         )
     return out
@@ -201,6 +205,24 @@ def replace_scores(conn: Connection, rows: Sequence[Sequence[Any]], ids: Sequenc
         for part in chunks(sorted(ids)):
             conn.execute(sa.delete(finding_scores).where(finding_scores.c.finding_id.in_(part)))
     insert_tuples(conn, finding_scores, SCORE_COLUMNS, rows)
+
+
+def fixed_at(conn: Connection) -> dict[int, datetime]:
+    """Fixed findings -> when they were last fixed (the end of their time to remediate)."""
+    e, f = finding_events.c, findings.c
+    rows = conn.execute(
+        sa.select(e.finding_id, sa.func.max(e.at).label("at"))
+        .join(findings, f.id == e.finding_id)
+        .where(e.event == "fixed", f.state == "fixed")
+        .group_by(e.finding_id)
+    )
+    out: dict[int, datetime] = {}
+    for r in rows:
+        at = r.at
+        if isinstance(at, str):  # SQLite returns max() of a timestamp column as text
+            at = datetime.fromisoformat(at)
+        out[r.finding_id] = at if at.tzinfo else at.replace(tzinfo=UTC)
+    return out
 
 
 def any_findings(conn: Connection) -> bool:
