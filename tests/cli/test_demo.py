@@ -24,6 +24,8 @@ def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
         "wallet-signer",
         "host-ams-1",
         "host-ams-2",
+        "options-vault",  # contracts: their declared libraries (issue 5)
+        "venue-token",
     ]
     assert {i["format"] for i in data["ingests"]} == {
         "cyclonedx-json",
@@ -32,6 +34,7 @@ def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
         "requirements",
         "package-lock",
         "dpkg-status",
+        "contract-libraries",
     }
     findings = data["findings"]
     first = findings[0]
@@ -74,4 +77,4 @@ def test_demo_refuses_a_store_with_other_data(run: Run, shared_data: Path) -> No
     forced = run("demo", "--force", "--no-simulate", "--json")
     assert forced.returncode == 0, forced.stderr
     status = json.loads(run("feeds", "status", "--json").stdout)
-    assert status["advisories"] == 19  # only the demo's own snapshot is left
+    assert status["advisories"] == 21  # only the demo's own snapshot is left

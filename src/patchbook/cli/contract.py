@@ -4,7 +4,7 @@ an upgrade (proxy, timelock, multisig, pause), and which compiler bugs apply to 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -13,6 +13,9 @@ from patchbook.cli.output import console, err_console, print_json
 from patchbook.errors import InputError
 from patchbook.model.asset import Criticality, Exposure
 from patchbook.model.contract import ContractProfile, format_delay
+
+if TYPE_CHECKING:
+    from patchbook.store import Store
 
 app = typer.Typer(
     help="Smart contracts: build metadata, upgrade constraints, compiler bugs.", no_args_is_help=True
@@ -210,5 +213,42 @@ def list_(json: bool = JSON_OPT) -> None:
             "" if d.pausable is None else "yes" if d.pausable else "no",
             p.fix_path,
             str(len(bugs)),
+        )
+    console.print(table)
+
+
+# --- the demo's contract section (called from cli/demo.py) ------------------------------------------
+
+
+def contracts_json(store: Store) -> list[dict[str, Any]]:
+    from patchbook.service import contracts as service
+
+    return [{**p.as_dict(), "compiler_bugs": bugs} for p, bugs in service.profiles(store)]
+
+
+def print_contract_constraints(store: Store) -> None:
+    """How each contract's findings can be remediated: the path, its lead time, and containment."""
+    from patchbook.service import contracts as service
+
+    found = service.profiles(store)
+    if not found:
+        return
+    table = Table(
+        title="Smart contracts: remediation constraints (a contract is patched through governance)",
+        title_justify="left",
+    )
+    for col in ("contract", "proxy", "timelock", "multisig", "pausable", "fix path", "compiler bugs"):
+        table.add_column(col)
+    for p, bugs in found:
+        d = p.details
+        table.add_row(
+            p.asset,
+            d.proxy.value,
+            f"{format_delay(d.timelock.min_delay_seconds)} minimum delay" if d.timelock else "none",
+            d.multisig.label if d.multisig else "",
+            "yes: pause() at once" if d.pausable else "no",
+            p.fix_path
+            + (f" (>= {format_delay(p.min_lead_time_seconds)})" if p.min_lead_time_seconds else ""),
+            ", ".join(f"{b['uid']} {b['severity']}" for b in bugs) or "none",
         )
     console.print(table)

@@ -36,11 +36,16 @@ def demo(
     result = demo_service.build(store, force=force, progress=RichProgress())
     run = _simulate(quiet=json) if simulate else None
     if json:
-        print_json(_as_json(store.display_url, result, run))
+        from patchbook.cli.contract import contracts_json  # contracts (issue 5)
+
+        print_json({**_as_json(store.display_url, result, run), "contracts": contracts_json(store)})
         return
     console.rule("[bold]patchbook demo: a 24/7 crypto-options venue")
     _print_venue(result)
     _print_ranking(result.findings)
+    from patchbook.cli.contract import print_contract_constraints  # contracts (issue 5)
+
+    print_contract_constraints(store)
     clean = [i.asset for i in result.inventory.ingests if i.findings == 0]
     if clean:
         console.print(f"[green]no open findings[/] on {', '.join(clean)}")
