@@ -57,6 +57,9 @@ class ArmSettings:
     env: dict[str, str] = field(default_factory=dict)
     package: str | None = None
     wheelhouse: Path | None = None
+    # An asset's profile names the commands (``simulate patch``): a template with {python}, {venue},
+    # {profile_dir}, {installed} and {upgrades} (see service/simulations.py); None on the command line.
+    command: str | None = None
 
 
 @dataclass(slots=True)
@@ -93,6 +96,10 @@ class Profile:
     metrics: tuple[MetricConfig, ...] = DEFAULT_METRICS
     baseline: ArmSettings = field(default_factory=ArmSettings)
     candidate: ArmSettings = field(default_factory=ArmSettings)
+    # The order flow an asset's profile replays: a recorded file (relative to the profile), or a
+    # generated one (orders, seed) when no recording is at hand.
+    flow: Path | None = None
+    generate: tuple[int, int] | None = None
 
 
 _SCALARS = {
@@ -114,7 +121,7 @@ _METRIC_KEYS = {
 def _arm(src: str, key: str, raw: Any, base: Path) -> ArmSettings:
     if not isinstance(raw, dict):
         raise InputError(src, "expected a mapping", key)
-    extra = set(raw) - {"env", "package", "wheelhouse"}
+    extra = set(raw) - {"env", "package", "wheelhouse", "command"}
     if extra:
         raise InputError(src, f"unknown keys {sorted(extra)}", key)
     env = raw.get("env") or {}
@@ -125,7 +132,20 @@ def _arm(src: str, key: str, raw: Any, base: Path) -> ArmSettings:
         env={str(k): str(v) for k, v in env.items()},
         package=str(raw["package"]) if raw.get("package") else None,
         wheelhouse=(base / str(wh)).resolve() if wh else None,
+        command=str(raw["command"]) if raw.get("command") else None,
     )
+
+
+def _generate(src: str, raw: Any) -> tuple[int, int]:
+    if not isinstance(raw, dict) or set(raw) - {"orders", "seed"} or "orders" not in raw:
+        raise InputError(src, "expected a mapping with orders (and seed)", "generate")
+    try:
+        orders, seed = int(raw["orders"]), int(raw.get("seed", 1))
+    except (TypeError, ValueError):
+        raise InputError(src, "orders and seed are whole numbers", "generate") from None
+    if orders < 20:
+        raise InputError(src, "at least 20 orders are needed to measure anything", "generate.orders")
+    return orders, seed
 
 
 def parse_profile(data: Any, source: str, base: Path) -> Profile:
@@ -134,7 +154,8 @@ def parse_profile(data: Any, source: str, base: Path) -> Profile:
     if not isinstance(data, dict):
         raise InputError(source, "a profile must be a mapping at the top level")
     prof = Profile(name=Path(source).stem)
-    known = set(_SCALARS) | set(_LISTS) | {"group_weights", "metrics", "baseline", "candidate"}
+    known = set(_SCALARS) | set(_LISTS) | {"group_weights", "metrics", "baseline", "candidate", "flow",
+                                           "generate"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise InputError(source, f"unknown keys {unknown}; expected some of {sorted(known)}")
@@ -176,6 +197,12 @@ def parse_profile(data: Any, source: str, base: Path) -> Profile:
     for arm in ("baseline", "candidate"):
         if arm in data:
             setattr(prof, arm, _arm(source, arm, data[arm], base))
+    if data.get("flow"):
+        prof.flow = (base / str(data["flow"])).resolve()
+    if data.get("generate") is not None:
+        prof.generate = _generate(source, data["generate"])
+    if prof.flow is not None and prof.generate is not None:
+        raise InputError(source, "give either flow (a recording) or generate, not both", "generate")
     validate(prof, source)
     return prof
 

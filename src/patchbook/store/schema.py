@@ -451,3 +451,106 @@ solc_releases = sa.Table(
 
 
 # --- patches, plans, approvals, audit trail (issue 6, migration 0008) --------------------------------
+
+# One run of the planner: its horizon and the calendar it read. Patches belong to a run; the newest run
+# is the current plan, older runs stay as the record of what was planned when.
+plan_runs = sa.Table(
+    "plan_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("created_at", UTCDateTime, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("venue", sa.Text, nullable=False),
+    sa.Column("calendar_source", sa.Text, nullable=False),
+    sa.Column("calendar_sha256", sa.String(64), nullable=True),
+    sa.Column("horizon_start", UTCDateTime, nullable=False),
+    sa.Column("horizon_end", UTCDateTime, nullable=False),
+    sa.Column("summary", JSONColumn, nullable=False),
+)
+
+# One change of a plan run: a patch of an asset, or one step of a contract's remediation.
+patches = sa.Table(
+    "patches",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("plan_run_id", sa.Integer, sa.ForeignKey("plan_runs.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("change_key", sa.Text, nullable=False),  # "matching-engine", "vault:pause"
+    sa.Column("asset", sa.Text, nullable=False),
+    sa.Column("kind", sa.String(16), nullable=False),  # software | contract
+    sa.Column("decision", sa.String(16), nullable=False),
+    sa.Column("state", sa.String(16), nullable=False),  # scheduled | unscheduled
+    sa.Column("environment", sa.String(16), nullable=False),
+    sa.Column("team", sa.Text, nullable=False),
+    sa.Column("emergency", sa.Boolean, nullable=False),
+    sa.Column("late", sa.Boolean, nullable=False),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("window_start", UTCDateTime, nullable=True),
+    sa.Column("window_end", UTCDateTime, nullable=True),
+    sa.Column("rollback_end", UTCDateTime, nullable=True),
+    sa.Column("risk_reduction", sa.Float, nullable=False),
+    sa.Column("requested_by", sa.Text, nullable=False),
+    sa.Column("detail", JSONColumn, nullable=False),  # label, upgrades, findings, why / reasons
+    sa.UniqueConstraint("plan_run_id", "change_key"),
+)
+
+patch_approvals = sa.Table(
+    "patch_approvals",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("patch_id", sa.Integer, sa.ForeignKey("patches.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("approver", sa.Text, nullable=False),
+    sa.Column("role", sa.String(16), nullable=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.UniqueConstraint("patch_id", "approver"),
+)
+
+# Append-only and hash-chained: each row's hash covers its own content and the previous row's hash, so
+# editing, deleting or inserting a row breaks every hash after it (store/audit.py verifies the chain).
+audit_events = sa.Table(
+    "audit_events",
+    metadata,
+    sa.Column("seq", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("at", UTCDateTime, nullable=False),
+    sa.Column("actor", sa.Text, nullable=False),
+    sa.Column("action", sa.String(64), nullable=False),
+    sa.Column("subject", sa.Text, nullable=False),
+    sa.Column("payload", JSONColumn, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("hash", sa.String(64), nullable=False, unique=True),
+)
+
+# --- simulated deployments of planned patches (issue 7, migration 0009) ------------------------------
+
+# The simulation profile each asset's patches run through (`patchbook simulate profile set`): the file
+# is read at run time (its flow and wheelhouse paths are relative to it); its hash at set time and at
+# run time are both kept, so a run can show which version of the profile it used.
+simulation_profiles = sa.Table(
+    "simulation_profiles",
+    metadata,
+    sa.Column("asset", sa.Text, primary_key=True),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("sha256", sa.String(64), nullable=False),
+    sa.Column("set_by", sa.Text, nullable=False),
+    sa.Column("set_at", UTCDateTime, nullable=False),
+)
+
+# Every simulated deployment of a patch, with the whole SimulationRun (metrics, diff, judgement) as the
+# evidence of "fully tested" a change board asks for; the newest run of a patch is its verdict.
+simulation_runs = sa.Table(
+    "simulation_runs",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("patch_id", sa.Integer, sa.ForeignKey("patches.id", ondelete="SET NULL"), nullable=True),
+    sa.Column("asset", sa.Text, nullable=False),
+    sa.Column("verdict", sa.String(16), nullable=False),  # promote | hold | rollback
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("started_at", UTCDateTime, nullable=False),
+    sa.Column("finished_at", UTCDateTime, nullable=False),
+    sa.Column("profile_source", sa.Text, nullable=False),
+    sa.Column("profile_sha256", sa.String(64), nullable=False),
+    sa.Column("baseline_cmd", sa.Text, nullable=False),
+    sa.Column("candidate_cmd", sa.Text, nullable=False),
+    sa.Column("flow_sha256", sa.String(64), nullable=False),
+    sa.Column("run", JSONColumn, nullable=False),
+    sa.Index("ix_simulation_runs_patch_id", "patch_id"),
+)
