@@ -90,3 +90,41 @@ def test_feeds_import_detects_the_bug_list_by_content(
         feed_service.import_paths(store, [damaged])
     with store.engine.connect() as conn:
         assert len(repo.load_bugs(conn)) == 59
+
+
+def test_feeds_sync_cli_fetches_the_bug_list_on_request(
+    mirror: tuple[str, Path], tmp_path: Path, shared_data: Path
+) -> None:
+    import json
+    import os
+    import subprocess
+    import sys
+    import zipfile
+
+    base, root = mirror
+    (root / "npm").mkdir()
+    with zipfile.ZipFile(root / "npm" / "all.zip", "w") as zf:
+        zf.write(shared_data / "osv" / "ghsa" / "GHSA-878m-3g6q-594q.json", "GHSA-878m-3g6q-594q.json")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PATCHBOOK_")}
+    env |= {
+        "PATCHBOOK_HOME": str(tmp_path / "home"),
+        "PATCHBOOK_OSV_BASE_URL": base,
+        "PATCHBOOK_SOLIDITY_BUGS_URL": f"{base}/bugs.json",
+        "PATCHBOOK_SOLIDITY_BY_VERSION_URL": f"{base}/bugs_by_version.json",
+    }
+    command = [str(Path(sys.executable).with_name("patchbook")), "feeds", "sync", "-e", "npm", "--no-kev"]
+    result = subprocess.run(
+        [*command, "--solidity", "--json"], capture_output=True, text=True, env=env, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert [d["url"].rsplit("/", 1)[-1] for d in data["downloads"]] == [
+        "all.zip",
+        "bugs.json",
+        "bugs_by_version.json",
+    ]
+    assert [(i["kind"], i["inserted"]) for i in data["imports"]] == [
+        ("osv", 1),
+        ("solc-bugs", 59),
+        ("solc-versions", 112),
+    ]

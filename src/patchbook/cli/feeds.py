@@ -85,6 +85,12 @@ def sync(
     ),
     kev: bool = typer.Option(True, "--kev/--no-kev", help="Also fetch the CISA KEV catalog."),
     epss: bool = typer.Option(False, "--epss/--no-epss", help="Also fetch today's FIRST EPSS scores."),
+    solidity: bool = typer.Option(
+        False,
+        "--solidity/--no-solidity",
+        help="Also fetch the Solidity compiler bug list (env PATCHBOOK_SOLIDITY_BUGS_URL and "
+        "PATCHBOOK_SOLIDITY_BY_VERSION_URL for mirrors).",
+    ),
     osv_base_url: str = typer.Option(
         None, help="Mirror of the OSV bucket (default: env PATCHBOOK_OSV_BASE_URL or osv.dev's)."
     ),
@@ -115,6 +121,12 @@ def sync(
         strict=strict,
         progress=RichProgress(),
     )
+    if solidity:  # the compiler bug list re-matches the contracts (issue 5)
+        from patchbook.service.contracts import sync_bug_list
+
+        solc = sync_bug_list(store, progress=RichProgress())
+        result.downloads += solc.downloads
+        result.reports += solc.reports
     if json:
         print_json({"downloads": result.downloads, "imports": [r.as_dict() for r in result.reports]})
         return
