@@ -35,3 +35,22 @@ def test_demo_shows_contract_findings_and_their_constraints(run: Run) -> None:
     shown = run("contract", "show", "options-vault")
     assert "timelock: minimum delay 48 h" in shown.stdout
     assert "pausable: yes" in shown.stdout and "multisig: 3 of 5" in shown.stdout
+
+    # findings show / explain of a contract's finding carry its remediation constraints
+    ids = {(f["asset"], f["alias_group"]): f["id"] for f in data["findings"]}
+    compiler_bug = str(ids[("options-vault", "SOL-2022-7")])
+    shown_finding = json.loads(run("findings", "show", compiler_bug, "--json").stdout)
+    assert shown_finding["contract"]["profile"]["min_lead_time_seconds"] == 172800
+    [bug] = shown_finding["contract"]["compiler_bugs"]
+    assert (bug["name"], bug["status"], bug["conditions"]) == (
+        "StorageWriteRemovalBeforeConditionalTermination",
+        "applies",
+        {"yulOptimizer": True},
+    )
+    library = str(ids[("options-vault", "CVE-2023-26488")])
+    explained = json.loads(run("findings", "explain", library, "--json").stdout)
+    assert explained["contract"]["profile"]["containment"] == "pause"
+    text = run("findings", "explain", library).stdout
+    assert "timelock: minimum delay 48 h" in text and "containment: pause()" in text
+    service_finding = next(f for f in data["findings"] if f["asset"] == "order-gateway")
+    assert "contract" not in json.loads(run("findings", "show", str(service_finding["id"]), "--json").stdout)

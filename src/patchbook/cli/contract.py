@@ -15,6 +15,7 @@ from patchbook.model.asset import Criticality, Exposure
 from patchbook.model.contract import ContractProfile, format_delay
 
 if TYPE_CHECKING:
+    from patchbook.model.finding import Finding
     from patchbook.store import Store
 
 app = typer.Typer(
@@ -252,3 +253,35 @@ def print_contract_constraints(store: Store) -> None:
             ", ".join(f"{b['uid']} {b['severity']}" for b in bugs) or "none",
         )
     console.print(table)
+
+
+# --- findings show / explain of a contract's finding (called from cli/findings.py) -------------------
+
+
+def contract_context(finding: Finding) -> dict[str, Any] | None:
+    """The contract's remediation constraints for one of its findings; None for other assets."""
+    from patchbook.service import contracts as service
+    from patchbook.store import open_store
+
+    with open_store().engine.connect() as conn:
+        return service.finding_context(conn, finding.asset, finding.ecosystem, finding.advisory_ids)
+
+
+def print_contract_context(context: dict[str, Any] | None) -> None:
+    if context is None:
+        return
+    from patchbook.model.contract import ContractDetails
+
+    p = context["profile"]
+    profile = ContractProfile(p["asset"], ContractDetails.from_dict(p), p["value_at_risk_usd"])
+    console.print("[bold]remediation constraints[/] (a contract is patched through governance):")
+    for line in _profile_lines(profile)[1:]:
+        console.print(f"  {line}", markup=False, highlight=False)
+    for b in context.get("compiler_bugs", ()):
+        unknown = f"; conditions unknown: {', '.join(b['unknown'])}" if b["unknown"] else ""
+        console.print(
+            f"  compiler bug {b['uid']} {b['name']} ({b['severity']}): {b['status']}{unknown}; fixed in "
+            f"solc {b['fixed'] or '?'}; conditions {b['conditions'] or 'none'}",
+            markup=False,
+            highlight=False,
+        )

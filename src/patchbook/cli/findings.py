@@ -148,8 +148,11 @@ def explain(
     from patchbook.store import open_store
 
     shown = explain_finding(open_store(), finding_id, load_sla_policy(policy) if policy else None)
+    from patchbook.cli.contract import contract_context, print_contract_context  # contracts (issue 5)
+
+    contract = contract_context(shown.finding)
     if json:
-        print_json(explanation_dict(shown))
+        print_json({**explanation_dict(shown), **({"contract": contract} if contract else {})})
         return
     f = shown.finding
     console.rule(f"finding {f.id}: {f.alias_group} in {f.package} {f.installed_version or ''} on {f.asset}")
@@ -161,6 +164,7 @@ def explain(
             markup=False,
             highlight=False,
         )
+    print_contract_context(contract)
 
 
 def explanation_dict(shown: Explanation) -> dict[str, object]:
@@ -263,6 +267,11 @@ def show(finding_id: int = typer.Argument(..., help="The finding's id."), json: 
         ],
         "history": [{"at": e.at.isoformat(), "event": e.event, **e.detail} for e in events],
     }
+    from patchbook.cli.contract import contract_context, print_contract_context  # contracts (issue 5)
+
+    contract = contract_context(finding)
+    if contract:
+        data["contract"] = contract
     if json:
         print_json(data)
         return
@@ -284,6 +293,7 @@ def show(finding_id: int = typer.Argument(..., help="The finding's id."), json: 
     )
     for e in events:
         console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.event} {e.detail}")
+    print_contract_context(contract)
 
 
 def _iso(value: object) -> str:

@@ -273,6 +273,22 @@ def compiler_bug_status(conn: Connection, asset: str) -> list[dict[str, Any]]:
     return repo.compiler_bugs(conn, found[0]) if found else []
 
 
+def finding_context(
+    conn: Connection, asset: str, ecosystem: str, advisory_ids: Sequence[str]
+) -> dict[str, Any] | None:
+    """For `findings show` / `explain` of a finding on a contract: the remediation profile (proxy,
+    timelock, multisig, pause, fix path and lead time) and, for a compiler bug, the bug list's entry
+    with the match verdict (applies, or which conditions are unknown)."""
+    profile = contract_profile(conn, asset)
+    if profile is None:
+        return None
+    out: dict[str, Any] = {"profile": profile.as_dict()}
+    if ecosystem == SOLC_ECOSYSTEM:
+        verdicts = {b["name"]: b for b in compiler_bug_status(conn, asset)}
+        out["compiler_bugs"] = [verdicts[name] for name in advisory_ids if name in verdicts]
+    return out
+
+
 def profiles(store: Store) -> list[tuple[ContractProfile, list[dict[str, Any]]]]:
     with store.engine.connect() as conn:
         out = []
