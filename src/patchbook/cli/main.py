@@ -65,6 +65,13 @@ def _register() -> None:
     from patchbook.cli import scan as scan_cli
 
     app.add_typer(scan_cli.app, name="scan")
+    from patchbook.cli import audit as audit_cli
+    from patchbook.cli import patch as patch_cli
+    from patchbook.cli import plan as plan_cli
+
+    app.command(name="plan")(plan_cli.plan)
+    app.add_typer(patch_cli.app, name="patch")
+    app.add_typer(audit_cli.app, name="audit")
 
 
 _register()

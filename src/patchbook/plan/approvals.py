@@ -66,9 +66,10 @@ class Status:
 
 def status(req: Requirement, approvals: Sequence[Approval], requester: str | None) -> Status:
     people = {a.approver for a in approvals}
-    missing = [f"{role} approval" for role in req.roles if not any(a.role == role for a in approvals)]
-    if len(people) < req.distinct:
-        missing.append(f"{req.distinct - len(people)} more distinct approver(s)")
+    missing = [role for role in req.roles if not any(a.role == role for a in approvals)]
+    more = req.distinct - len(people) - len(missing)  # people still needed beyond the missing roles
+    if more > 0:
+        missing.append(f"{more} more approver(s)" if req.roles or people else f"{more} approver(s)")
     return Status(not missing, tuple(missing))
 
 

@@ -140,7 +140,8 @@ class Block:
         """``"Fri 27 Nov 07:30-08:00 UTC is the monthly expiry settlement"``."""
         same_day = self.start.date() == (self.end - timedelta(microseconds=1)).date()
         end = f"{self.end:%H:%M}" if same_day else f"{self.end:%a %d %b %H:%M}"
-        return f"{self.start:%a %d %b %H:%M}-{end} UTC is {self.rule.label} ({self.kind})"
+        what = self.rule.description or f"{self.rule.name} ({self.kind})"
+        return f"{self.start:%a %d %b %H:%M}-{end} UTC is {what}"
 
 
 # --- expanding rules -----------------------------------------------------------------------------

@@ -339,7 +339,8 @@ def _place(
         p = placed.get(d)
         if p is not None and p.rollback_end > earliest:
             relation = c.after_why.get(d, "dependency")
-            earliest, earliest_why = p.rollback_end, f"{d} on {by_id[d].asset} ends ({relation})"
+            where = d if by_id[d].asset == d else f"{d} on {by_id[d].asset}"
+            earliest, earliest_why = p.rollback_end, f"{where} ends ({relation})"
     if c.not_before is not None and c.not_before > earliest:
         earliest, earliest_why = c.not_before, c.not_before_why or "its earliest allowed time"
     lo = grid.index_ceil(earliest)
@@ -382,6 +383,9 @@ def _place(
             ),
         )
     start = grid.at(choice)
+    waits = [f"{d} ({c.after_why.get(d, 'dependency')})" for d in c.after if d in placed]
+    if waits and (preferred_name is not None or choice > lo):
+        why.append("after " + ", ".join(waits))
     if preferred_name is not None:
         why.append(
             f"routine change: first fit in the preferred window, {preferred_name}, before the due date"
