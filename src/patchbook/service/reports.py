@@ -10,6 +10,7 @@ transaction.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,7 @@ from patchbook.ingest.base import registered as sbom_parsers
 from patchbook.ingest.detect import head_of
 from patchbook.match import Unmatched, resolve
 from patchbook.model.component import Component
-from patchbook.model.report import CodeFinding, DependencyFinding, ParsedReport, Severity
+from patchbook.model.report import CodeFinding, DependencyFinding, ParsedReport
 from patchbook.service import inventory
 from patchbook.service.inventory import IngestResult, UnknownAsset
 from patchbook.store import Store
@@ -147,33 +148,47 @@ def _distinct_code(parsed: ParsedReport) -> list[CodeFinding]:
 
 def package_key(d: DependencyFinding) -> tuple[str, str, bool]:
     """(ecosystem, package, resolved): the key patchbook's own matching would give this package."""
-    if d.purl:
-        resolved = resolve(
-            Component(
-                key=d.purl,
-                name=d.name,
-                version=d.installed_version,
-                purl=d.purl,
-                source_name=d.source_name,
-                source_version=d.source_version,
-            )
+    return _package_key(
+        d.purl, d.ecosystem, d.name, d.installed_version, d.package_type, d.source_name, d.source_version
+    )
+
+
+@lru_cache(maxsize=1 << 16)  # one package is named once per vulnerability it has
+def _package_key(
+    purl: str | None,
+    ecosystem: str | None,
+    name: str,
+    version: str,
+    package_type: str | None,
+    source_name: str | None,
+    source_version: str | None,
+) -> tuple[str, str, bool]:
+    if purl:
+        component = Component(
+            key=purl,
+            name=name,
+            version=version,
+            purl=purl,
+            source_name=source_name,
+            source_version=source_version,
         )
+        resolved = resolve(component)
         if not isinstance(resolved, Unmatched):
             return resolved.ecosystem, resolved.package, True
         try:  # a version patchbook cannot order still names the package
-            key = versions.purl_package(d.purl)
+            key = versions.purl_package(purl)
         except versions.InvalidPurl:
             key = None
         if key is not None:
-            ecosystem = key[0].partition(":")[0]
+            base = key[0].partition(":")[0]
             package = key[1]
-            if ecosystem in _SOURCE_PACKAGE_ECOSYSTEMS and d.source_name:
-                package = versions.normalise_name(ecosystem, d.source_name)
-            return ecosystem, package, True
-    if d.ecosystem:
-        ecosystem = d.ecosystem.partition(":")[0]
-        return ecosystem, versions.normalise_name(ecosystem, d.name), True
-    return (d.package_type or "unknown")[:64], d.name, False
+            if base in _SOURCE_PACKAGE_ECOSYSTEMS and source_name:
+                package = versions.normalise_name(base, source_name)
+            return base, package, True
+    if ecosystem:
+        base = ecosystem.partition(":")[0]
+        return base, versions.normalise_name(base, name), True
+    return (package_type or "unknown")[:64], name, False
 
 
 def group_for(ids: Sequence[str], known: dict[str, str]) -> str:
@@ -202,13 +217,24 @@ def resolve_dependency_findings(
 
 
 def _merge(identity: tuple[str, str, str], ds: list[DependencyFinding]) -> StatedFinding:
+    if len(ds) == 1:  # the common case: one package x vulnerability stated once
+        d = ds[0]
+        return StatedFinding(
+            identity,
+            d.installed_version,
+            d.ids,
+            d.fixed_versions,
+            d.severity.value,
+            d.stated_severity,
+            d.title,
+        )
     worst = max(ds, key=lambda d: d.severity.rank)
     return StatedFinding(
         identity=identity,
         installed_version=", ".join(dict.fromkeys(d.installed_version for d in ds)),
         ids=tuple(dict.fromkeys(i for d in ds for i in d.ids)),
         fixed_versions=tuple(dict.fromkeys(v for d in ds for v in d.fixed_versions)),
-        severity=worst.severity.value if worst.severity is not Severity.UNKNOWN else Severity.UNKNOWN.value,
+        severity=worst.severity.value,
         stated_severity=worst.stated_severity,
         title=next((d.title for d in ds if d.title), None),
     )

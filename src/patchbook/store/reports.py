@@ -33,6 +33,9 @@ from patchbook.store.schema import (
     report_imports,
 )
 
+_OPEN = FindingState.OPEN.value  # read once: an enum member's .value costs a descriptor call per row
+_INACTIVE = FindingState.INACTIVE.value
+
 
 @dataclass(frozen=True, slots=True)
 class StatedFinding:
@@ -119,6 +122,8 @@ def apply_dependency_findings(
     applied = Applied()
     new = [s for s in stated if s.identity not in existing]
     if new:
+        # ids only grow: the rows this insert adds are the ones above the largest id before it
+        before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(f.id), 0))).scalar_one()
         insert_rows(
             conn,
             findings,
@@ -128,7 +133,7 @@ def apply_dependency_findings(
                     "ecosystem": s.identity[0],
                     "package": s.identity[1],
                     "alias_group": s.identity[2],
-                    "state": FindingState.OPEN.value,
+                    "state": _OPEN,
                     "installed_version": s.installed_version,
                     "fixed_versions": list(s.fixed_versions),
                     "advisory_ids": list(s.ids),
@@ -142,11 +147,13 @@ def apply_dependency_findings(
         )
         wanted = {s.identity for s in new}
         for r in conn.execute(
-            sa.select(f.id, f.ecosystem, f.package, f.alias_group).where(f.asset_id == asset_id)
+            sa.select(f.id, f.ecosystem, f.package, f.alias_group).where(
+                f.asset_id == asset_id, f.id > before
+            )
         ):
             key = (r.ecosystem, r.package, r.alias_group)
             if key in wanted:
-                existing[key] = (r.id, FindingState.OPEN.value)
+                existing[key] = (r.id, _OPEN)
         applied.opened = len(new)
     events: list[dict[str, Any]] = [
         {"finding_id": existing[s.identity][0], "at": now, "event": "opened", "detail": {"source": source}}
@@ -157,16 +164,13 @@ def apply_dependency_findings(
     reopened = [
         (existing[s.identity][0], existing[s.identity][1])
         for s in stated
-        if existing[s.identity][0] not in new_ids and existing[s.identity][1] != FindingState.OPEN.value
+        if existing[s.identity][0] not in new_ids and existing[s.identity][1] != _OPEN
     ]
     update = sa.update(findings).where(f.id == sa.bindparam("b_id"))
     if reopened:
         conn.execute(
             update,
-            [
-                {"b_id": i, "state": FindingState.OPEN.value, "state_changed_at": now, "last_seen": now}
-                for i, _ in reopened
-            ],
+            [{"b_id": i, "state": _OPEN, "state_changed_at": now, "last_seen": now} for i, _ in reopened],
         )
         events += [
             {"finding_id": i, "at": now, "event": "reopened", "detail": {"source": source, "from": state}}
@@ -194,7 +198,7 @@ def apply_dependency_findings(
     ]
     applied.inactive = len(closed)
     insert_rows(conn, finding_events, events)
-    _write_details(conn, source, [(existing[s.identity][0], s) for s in stated], now)
+    _write_details(conn, source, [(existing[s.identity][0], s) for s in stated], new_ids, now)
     return applied
 
 
@@ -249,20 +253,24 @@ def _close_unreported(conn: Connection, candidates: Sequence[int], now: datetime
             for r in conn.execute(sa.select(a.finding_id).where(a.finding_id.in_(part), a.active.is_(True)))
         )
         states.update((r.id, r.state) for r in conn.execute(sa.select(f.id, f.state).where(f.id.in_(part))))
-    closed = [i for i in candidates if i not in still and states.get(i) == FindingState.OPEN.value]
+    closed = [i for i in candidates if i not in still and states.get(i) == _OPEN]
     if closed:
         conn.execute(
             sa.update(findings).where(f.id == sa.bindparam("b_id")),
-            [{"b_id": i, "state": FindingState.INACTIVE.value, "state_changed_at": now} for i in closed],
+            [{"b_id": i, "state": _INACTIVE, "state_changed_at": now} for i in closed],
         )
     return closed
 
 
 def _write_details(
-    conn: Connection, source: str, stated: Sequence[tuple[int, StatedFinding]], now: datetime
+    conn: Connection,
+    source: str,
+    stated: Sequence[tuple[int, StatedFinding]],
+    new_ids: set[int],
+    now: datetime,
 ) -> None:
     d = finding_report_details.c
-    ids = sorted({i for i, _ in stated})
+    ids = sorted({i for i, _ in stated} - new_ids)  # a finding created just now has no details yet
     for part in chunks(ids):
         conn.execute(sa.delete(finding_report_details).where(d.source == source, d.finding_id.in_(part)))
     insert_rows(
@@ -324,7 +332,7 @@ def apply_code_findings(
                 "tool": s.tool,
                 "rule_id": s.rule_id,
                 "fingerprint": s.fingerprint,
-                "state": FindingState.OPEN.value,
+                "state": _OPEN,
                 **_code_fields(s),
                 "first_seen": now,
                 "last_seen": now,
@@ -343,7 +351,7 @@ def apply_code_findings(
             ):
                 key = (added.tool, added.rule_id, added.fingerprint)
                 if key in wanted:
-                    existing[key] = (added.id, FindingState.OPEN.value)
+                    existing[key] = (added.id, _OPEN)
     applied.opened = len(new)
     new_keys = {code_identity(s) for s in new}
     events: list[dict[str, Any]] = [
@@ -355,16 +363,16 @@ def apply_code_findings(
         if key in new_keys:
             continue
         finding_id, state = existing[key]
-        row = {"b_id": finding_id, "state": FindingState.OPEN.value, "last_seen": now, **_code_fields(s)}
-        row["state_changed_at"] = now if state != FindingState.OPEN.value else None
+        row = {"b_id": finding_id, "state": _OPEN, "last_seen": now, **_code_fields(s)}
+        row["state_changed_at"] = now if state != _OPEN else None
         updates.append(row)
-        if state != FindingState.OPEN.value:
+        if state != _OPEN:
             events.append(
                 {"code_finding_id": finding_id, "at": now, "event": "reopened", "detail": {"from": state}}
             )
             applied.reopened += 1
     seen = {code_identity(s) for s in stated}
-    gone = [v[0] for k, v in existing.items() if k not in seen and v[1] == FindingState.OPEN.value]
+    gone = [v[0] for k, v in existing.items() if k not in seen and v[1] == _OPEN]
     update = sa.update(code_findings).where(c.id == sa.bindparam("b_id"))
     kept = [u for u in updates if u["state_changed_at"] is None]
     moved = [u for u in updates if u["state_changed_at"] is not None]
@@ -374,9 +382,7 @@ def apply_code_findings(
         if batch:
             conn.execute(update, batch)
     if gone:
-        conn.execute(
-            update, [{"b_id": i, "state": FindingState.INACTIVE.value, "state_changed_at": now} for i in gone]
-        )
+        conn.execute(update, [{"b_id": i, "state": _INACTIVE, "state_changed_at": now} for i in gone])
         events += [
             {"code_finding_id": i, "at": now, "event": "inactive", "detail": {"reason": "no longer reported"}}
             for i in gone
@@ -416,7 +422,5 @@ def list_code_findings(
 def open_code_findings(conn: Connection, asset_id: int) -> int:
     c = code_findings.c
     return int(
-        conn.execute(
-            sa.select(sa.func.count()).where(c.asset_id == asset_id, c.state == FindingState.OPEN.value)
-        ).scalar_one()
+        conn.execute(sa.select(sa.func.count()).where(c.asset_id == asset_id, c.state == _OPEN)).scalar_one()
     )

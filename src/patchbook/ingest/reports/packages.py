@@ -7,6 +7,8 @@ components, so the same package gets the same (ecosystem, package) key from ever
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from patchbook.versions import purl as purls
 from patchbook.versions.errors import InvalidPurl
 
@@ -58,6 +60,7 @@ _APK_DISTROS = {"alpine", "wolfi", "chainguard"}
 _RPM_DISTROS = {"redhat", "centos", "rocky", "alma", "almalinux", "amazon", "oracle", "photon", "suse"}
 
 
+@lru_cache(maxsize=1 << 16)  # a report names one package once per vulnerability: build each purl once
 def purl_for(package_type: str | None, name: str, version: str, distro: tuple[str, str] | None) -> str | None:
     """A purl for the package, or None when the type is unknown (the finding keeps the raw type).
 
