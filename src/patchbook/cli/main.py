@@ -65,6 +65,13 @@ def _register() -> None:
     from patchbook.cli import scan as scan_cli
 
     app.add_typer(scan_cli.app, name="scan")
+    from patchbook.cli import triage as triage_cli
+    from patchbook.cli import vex as vex_cli
+
+    findings.app.command(name="triage")(triage_cli.triage)
+    findings.app.command(name="accept")(triage_cli.accept)
+    app.add_typer(triage_cli.app, name="triage")
+    app.add_typer(vex_cli.app, name="vex")
     from patchbook.cli import audit as audit_cli
     from patchbook.cli import patch as patch_cli
     from patchbook.cli import plan as plan_cli
