@@ -51,6 +51,9 @@ def demo(
         console.print(f"[green]no open findings[/] on {', '.join(clean)}")
     if run is not None:
         _show_simulation(run)
+    from patchbook.cli.plan import demo_section  # the two-week plan and demo-plan.ics (issue 6)
+
+    demo_section(store)
     console.print(
         f"store: {store.display_url}\n"
         "explore: `patchbook findings list`, `patchbook findings explain ID`, `patchbook sla report`, "

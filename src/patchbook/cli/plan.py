@@ -16,6 +16,7 @@ from patchbook.errors import PatchbookError
 if TYPE_CHECKING:
     from patchbook.plan.build import Plan
     from patchbook.service.plan import PlanOutcome
+    from patchbook.store import Store
 
 from patchbook.plan.calendar import format_duration
 
@@ -133,12 +134,12 @@ def print_plan(out: Console, outcome: PlanOutcome) -> None:
             out.print(f"contract {asset}: {st.action} earliest {_when(st.earliest)} UTC: {st.detail}")
 
 
-def demo_section(store: object, home: Path) -> None:
-    """What ``patchbook demo`` shows of planning: a two-week plan and demo-plan.ics."""
+def demo_section(store: Store, home: Path | None = None) -> None:
+    """What ``patchbook demo`` shows of planning: a two-week plan, written as demo-plan.ics too."""
+    from patchbook import config
     from patchbook.service.plan import demo_plan
-    from patchbook.store import Store
 
-    assert isinstance(store, Store)
+    home = home or config.home()
     console.rule("[bold]Two-week patch plan around the trading calendar")
     outcome = demo_plan(store, home)
     print_plan(console, outcome)

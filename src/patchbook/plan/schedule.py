@@ -393,6 +393,9 @@ def _place(
     elif choice > lo:
         base = timeline.emergency_ok if emergency else routine_base
         reason = _blocked_reason(timeline, board, c, base, lo, need)
+        last = _blocked_reason(timeline, board, c, base, choice - 1, need) if choice - 1 > lo else reason
+        if last != reason:  # the first obstacle alone does not explain a later start
+            reason = f"{reason}, then {last}"
         why.append(
             f"moved to {_stamp(start)} because {reason} (earliest start {_stamp(grid.at(lo))}: "
             f"{earliest_why})"
