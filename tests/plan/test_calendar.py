@@ -143,3 +143,19 @@ def test_durations() -> None:
     assert parse_duration("2d") == timedelta(days=2)
     with pytest.raises(ValueError):
         parse_duration("")
+
+
+def test_the_readme_calendar_is_valid() -> None:
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("## Planning", 1)[1]
+    text = section.split("```yaml\n", 1)[1].split("```", 1)[0]
+    cal = parse_calendar(text, "README.md")
+    blocks = expand(cal.rules_for("hedger", ["cme"]), utc(2026, 11, 23), utc(2026, 11, 30))
+    assert {b.rule.name for b in blocks} >= {
+        "daily-expiry",
+        "monthly-expiry",
+        "sunday-low-activity",
+        "cme-globex-session",
+    }

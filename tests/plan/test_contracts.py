@@ -62,3 +62,27 @@ def test_immutable_contract_migrates_in_order() -> None:
     assert [s.action for s in steps] == ["deploy", "move-liquidity", "deprecate"]
     assert [c.after for c in changes] == [(), ("old-pool:deploy",), ("old-pool:move-liquidity",)]
     assert all(c.settlement_only and c.not_before == utc(2026, 11, 26) for c in changes)
+
+
+def test_standby_before_primary_and_library_before_consumer() -> None:
+    from patchbook.plan.remediation import ComponentFix
+
+    def patch(asset: str) -> Patch:
+        fix = ComponentFix(
+            asset, "Debian:12", "openssh", "1:9.2p1-2+deb12u2", "1:9.2p1-2+deb12u3", "patch", False, (1,)
+        )
+        return Patch(asset, (fix,), (), (1,), "scheduled", 1.0, date(2026, 12, 20))
+
+    assets = {
+        "host-ams-1": AssetInfo("host-ams-1", "sre-1", tags=("primary",)),
+        "host-ams-2": AssetInfo("host-ams-2", "sre-2", tags=("standby",), depends_on=("host-ams-1",)),
+        "gateway": AssetInfo("gateway", "gw", depends_on=("host-ams-1",)),
+    }
+    plan = build_plan(
+        [patch(a) for a in assets], assets, demo_calendar(), start=utc(2026, 11, 25, 15), days=14
+    )
+    s = plan.schedule
+    standby, primary, gateway = (s.placement(a) for a in ("host-ams-2", "host-ams-1", "gateway"))
+    assert standby is not None and primary is not None and gateway is not None
+    assert standby.rollback_end <= primary.start <= primary.rollback_end <= gateway.start
+    assert any("standby host-ams-2 before primary host-ams-1" in w for w in primary.why)
