@@ -203,3 +203,17 @@ def test_property_no_window_touches_a_blackout_and_nothing_is_lost(changes, offs
         for d in r.after:
             if r.id in by_id:
                 assert d in by_id and by_id[d].rollback_end <= by_id[r.id].start
+
+
+def test_quarterly_expiry_friday_blocks_routine_and_emergency_changes_alike() -> None:
+    # Fri 2026-12-25 is the last Friday of the quarter: the quarterly settlement runs 04:00-10:00 UTC,
+    # over the monthly, weekly and daily ones. Even the emergency track waits for it.
+    cal = demo_calendar()
+    routine = ChangeRequest("r", "risk-engine", "risk", "out-of-cycle", 1.0, date(2026, 12, 28))
+    urgent = ChangeRequest("u", "wallet-signer", "custody", "immediate", 9.0, date(2026, 12, 26))
+    s = run([routine, urgent], cal, utc(2026, 12, 25, 5))
+    r, u = s.placement("r"), s.placement("u")
+    assert r is not None and u is not None
+    assert r.start == u.start == utc(2026, 12, 25, 10)
+    assert any("04:00-10:00 UTC is the quarterly expiry settlement" in w for w in u.why), u.why
+    assert not u.emergency  # the routine track is free as early as the emergency one

@@ -101,6 +101,9 @@ def print_plan(out: Console, outcome: PlanOutcome) -> None:
         f"[bold]{p.venue}[/]: {len(s.placements)} changes from {_when(p.start)} to {_when(p.end)} UTC "
         f"(calendar {p.calendar_source}); plan run {outcome.run_id}"
     )
+    if not p.changes and not p.no_fix:
+        out.print("nothing to plan: no open finding has a patch (or the estate has no findings yet)")
+        return
     table = Table(title="Patch windows (UTC), in time order", title_justify="left")
     for col in ("patch", "window (+ rollback)", "change", "decision", "due"):
         table.add_column(col, no_wrap=True)

@@ -14,6 +14,7 @@ from typing import Any
 from icalendar import Calendar as ICalendar
 from icalendar import Event
 
+from patchbook.plan.approvals import requirement
 from patchbook.plan.build import Plan
 from patchbook.plan.calendar import format_duration
 from patchbook.plan.remediation import ComponentFix, Patch
@@ -98,9 +99,13 @@ def _when(moment: datetime) -> str:
     return f"{moment:%a %d %b %H:%M}"
 
 
-def markdown(plan: Plan, approvals: dict[str, str] | None = None) -> str:
+def _needs(plan: Plan, p: Placement) -> str:
+    info = plan.assets.get(p.asset)
+    return requirement(info.environment if info else "prod", emergency=p.emergency).describe()
+
+
+def markdown(plan: Plan) -> str:
     """A change-advisory-board summary: what, when, why there, what is late, what cannot be done."""
-    approvals = approvals or {}
     s = plan.schedule
     late = sum(p.late for p in s.placements)
     lines = [
@@ -113,7 +118,7 @@ def markdown(plan: Plan, approvals: dict[str, str] | None = None) -> str:
         "",
         "## Changes",
         "",
-        "| when (UTC) | change | decision | due | track | approvals | what |",
+        "| when (UTC) | change | decision | due | track | approvals needed | what |",
         "|---|---|---|---|---|---|---|",
     ]
     for p in s.placements:
@@ -122,7 +127,7 @@ def markdown(plan: Plan, approvals: dict[str, str] | None = None) -> str:
         due = f"{p.due}" + (" **LATE**" if p.late else "") if p.due else ""
         lines.append(
             f"| {_when(p.start)}-{p.end:%H:%M} (+{format_duration(c.rollback)} rollback) | {p.id} "
-            f"| {c.decision} | {due} | {track} | {approvals.get(p.id, '')} | {c.label} |"
+            f"| {c.decision} | {due} | {track} | {_needs(plan, p)} | {c.label} |"
         )
     lines += ["", "## Why each change is where it is", ""]
     for p in s.placements:
