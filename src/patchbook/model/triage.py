@@ -14,7 +14,7 @@ them for one finding at read time.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -213,33 +213,35 @@ class TriageView:
         return text + (f" [rule {self.rule_id}]" if self.rule_id is not None else "")
 
 
+RuleEntry = tuple[Rule, Collection[str], Decision]  # a rule, its advisory's alias groups, its decision
+
+
+def rule_entry(rule: Rule, advisory_groups: Collection[str]) -> RuleEntry:
+    decision = Decision(
+        rule.state, rule.justification, rule.reason, rule.created_by, rule.created_at, f"rule:{rule.id}"
+    )
+    return (rule, advisory_groups, decision)
+
+
 def resolve(
     facts: FindingFacts,
     decision: Decision | None,
     acceptance: Acceptance | None,
-    rules: list[tuple[Rule, Collection[str]]],
+    rules: Sequence[RuleEntry],
     now: datetime,
 ) -> TriageView | None:
     """The effective triage of one finding, or None when nothing applies.
 
     A decision on the finding itself wins over rules: someone looked at this very finding. Among
-    rules, the newest live rule that matches wins (``rules`` come newest first). A rule that no longer
+    rules, the first that matches wins (callers pass live rules newest first). A rule that no longer
     matches (the package was upgraded, the tag removed) simply stops applying.
     """
-    chosen: Decision | None = decision
+    chosen = decision
     rule_id: int | None = None
     if chosen is None:
-        for rule, groups in rules:
-            if rule.live(now) and rule.matches(facts, groups):
-                chosen = Decision(
-                    rule.state,
-                    rule.justification,
-                    rule.reason,
-                    rule.created_by,
-                    rule.created_at,
-                    f"rule:{rule.id}",
-                )
-                rule_id = rule.id
+        for rule, groups, ruled in rules:
+            if rule.matches(facts, groups):
+                chosen, rule_id = ruled, rule.id
                 break
     if chosen is None and acceptance is None:
         return None

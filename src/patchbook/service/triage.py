@@ -27,12 +27,14 @@ from patchbook.model.finding import FindingEvent
 from patchbook.model.triage import (
     Acceptance,
     Decision,
+    FindingFacts,
     Justification,
     Rule,
     TriageState,
     TriageView,
     check_decision,
     resolve,
+    rule_entry,
 )
 from patchbook.store import Store
 from patchbook.store import triage as repo
@@ -40,6 +42,7 @@ from patchbook.store.findings import get_finding
 from patchbook.yamlconfig import ConfigReader
 
 MAX_DAYS_ENV = "PATCHBOOK_MAX_ACCEPTANCE_DAYS"
+BY_ID_LIMIT = 5000  # longer id lists: one estate-wide query filtered in Python beats many IN lists
 DEFAULT_MAX_DAYS = 365
 TRIAGE_EVENTS = ("triage", "accepted", "acceptance_expired")
 
@@ -53,18 +56,34 @@ def triage_map(
 ) -> dict[int, TriageView]:
     """The effective triage of these findings (every finding when None); untriaged ones are absent."""
     now = _now(now)
-    stored = repo.current(conn, finding_ids)
+    wanted = None if finding_ids is None else set(finding_ids)
+    big = wanted is not None and len(wanted) > BY_ID_LIMIT
+    stored = repo.current(conn, None if big else wanted)
+    if big and wanted is not None:
+        stored = {k: v for k, v in stored.items() if k in wanted}
     live = [r for r in repo.list_rules(conn) if r.live(now)]
-    if not live:
-        wanted = stored.keys()
-        facts = {f.finding_id: f for f in repo.facts(conn, wanted)} if wanted else {}
-    else:
-        facts = {f.finding_id: f for f in repo.facts(conn, finding_ids)}
     advisories = {r.advisory for r in live if r.advisory}
     groups = repo.groups_of(conn, advisories) if advisories else {}
-    ruled: list[tuple[Rule, Collection[str]]] = [
-        (r, {r.advisory, groups.get(r.advisory, r.advisory)} if r.advisory else set()) for r in live
-    ]
+    rule_groups: dict[str, Collection[str]] = {a: {a, groups.get(a, a)} for a in advisories}
+    ruled = [rule_entry(r, rule_groups[r.advisory] if r.advisory else ()) for r in live]
+    by_advisory = bool(advisories)  # advisory ids are read only when a rule names one
+    # Only the findings with a decision of their own or that a rule could match are read, so the
+    # cost follows what is triaged, not the size of the estate.
+    facts: dict[int, FindingFacts] = {}
+    if len(stored) > BY_ID_LIMIT:
+        found = repo.facts(conn, None, repo.triaged(), advisories=by_advisory)
+        facts.update((f.finding_id, f) for f in found if f.finding_id in stored)
+    elif stored:
+        facts.update((f.finding_id, f) for f in repo.facts(conn, stored.keys(), advisories=by_advisory))
+    if live:
+        candidates = repo.rule_candidates(conn, live, rule_groups)
+        if wanted is None or big:
+            found = repo.facts(conn, None, candidates, advisories=by_advisory)
+            facts.update((f.finding_id, f) for f in found if wanted is None or f.finding_id in wanted)
+        else:
+            facts.update(
+                (f.finding_id, f) for f in repo.facts(conn, wanted, candidates, advisories=by_advisory)
+            )
     out: dict[int, TriageView] = {}
     for finding_id, fact in facts.items():
         decision, acceptance = stored.get(finding_id, (None, None))

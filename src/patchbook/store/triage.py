@@ -176,37 +176,76 @@ def current(
     return out
 
 
-def facts(conn: Connection, finding_ids: Collection[int] | None) -> list[FindingFacts]:
-    """What rules match on, for these findings (all when None)."""
+def facts(
+    conn: Connection,
+    finding_ids: Collection[int] | None,
+    where: sa.ColumnElement[bool] | None = None,
+    *,
+    advisories: bool = True,
+) -> list[FindingFacts]:
+    """What rules match on, for these findings (all when None), optionally only those ``where`` holds.
+
+    ``advisories=False`` leaves ``advisory_ids`` empty (decoding that JSON is most of the read's cost).
+    """
     f = findings.c
+    # Assets are few: read them once instead of joining (and decoding their tags) on every finding row.
+    owners = {
+        r.id: (r.name, tuple(r.tags or ()))
+        for r in conn.execute(sa.select(assets.c.id, assets.c.name, assets.c.tags))
+    }
     stmt = sa.select(
         f.id,
-        assets.c.name,
-        assets.c.tags,
+        f.asset_id,
         f.ecosystem,
         f.package,
         f.installed_version,
         f.alias_group,
-        f.advisory_ids,
-    ).join(assets, assets.c.id == f.asset_id)
+        f.advisory_ids if advisories else sa.null(),
+    )
+    if where is not None:
+        stmt = stmt.where(where)
     rows = (
-        list(conn.execute(stmt))
+        conn.execute(stmt).all()
         if finding_ids is None
         else [r for part in chunks(sorted(finding_ids)) for r in conn.execute(stmt.where(f.id.in_(part)))]
     )
     return [
-        FindingFacts(
-            r.id,
-            r.name,
-            tuple(r.tags or ()),
-            r.ecosystem,
-            r.package,
-            r.installed_version,
-            r.alias_group,
-            tuple(r.advisory_ids or ()),
-        )
-        for r in rows
+        FindingFacts(fid, *owners[asset_id], ecosystem, package, installed, group, tuple(advisory_ids or ()))
+        for fid, asset_id, ecosystem, package, installed, group, advisory_ids in rows
     ]
+
+
+def triaged() -> sa.ColumnElement[bool]:
+    """A filter on findings: those with a decision or an acceptance of their own."""
+    return findings.c.id.in_(sa.select(t.finding_id))
+
+
+def rule_candidates(
+    conn: Connection, rules: Sequence[Rule], groups: dict[str, Collection[str]]
+) -> sa.ColumnElement[bool]:
+    """A filter that keeps every finding one of the rules could match (the version is checked after).
+
+    ``groups``: for each rule's advisory, the alias groups it stands for. Asset tags are resolved to
+    asset ids here, so the database never has to look inside the JSON tag lists.
+    """
+    f = findings.c
+    tagged: dict[str, list[int]] = {}
+    for r in conn.execute(sa.select(assets.c.id, assets.c.tags)):
+        for tag in r.tags or ():
+            tagged.setdefault(tag, []).append(r.id)
+    alternatives = []
+    for rule in rules:
+        conditions = []
+        if rule.package is not None:
+            conditions.append(f.package == rule.package)
+        if rule.ecosystem is not None:
+            conditions.append(sa.func.lower(f.ecosystem) == rule.ecosystem.lower())
+        if rule.advisory is not None:
+            conditions.append(f.alias_group.in_(sorted(groups.get(rule.advisory, {rule.advisory}))))
+        if rule.asset_tag is not None:
+            conditions.append(f.asset_id.in_(tagged.get(rule.asset_tag, [])))
+        alternatives.append(sa.and_(*conditions) if conditions else sa.true())
+    return sa.or_(*alternatives) if alternatives else sa.false()
 
 
 def groups_of(conn: Connection, identifiers: Collection[str]) -> dict[str, str]:
