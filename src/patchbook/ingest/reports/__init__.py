@@ -39,7 +39,7 @@ def detect(doc: object) -> ReportParser | None:
 def describe(doc: object) -> str:
     """A short description of a document's top level, for error messages."""
     if isinstance(doc, dict):
-        return f"an object with keys {sorted(doc)[:8]}"
+        return f"an object with keys {sorted(doc, key=str)[:8]}"
     return f"a {type(doc).__name__}"
 
 

@@ -17,9 +17,9 @@ from collections.abc import Mapping
 _SPACE = re.compile(r"\s+")
 
 
-def from_tool(fingerprints: Mapping[str, object] | None) -> str | None:
+def from_tool(fingerprints: object) -> str | None:
     """The tool's own fingerprints as one string ("id=cffa..."), or None if it gave none."""
-    if not fingerprints:
+    if not isinstance(fingerprints, Mapping) or not fingerprints:
         return None
     parts = [f"{k}={v}" for k, v in sorted(fingerprints.items()) if isinstance(v, str | int) and str(v)]
     return ";".join(parts) or None

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from patchbook.ingest.reports.base import need, obj, register, text, unique
+from patchbook.ingest.reports.base import need, obj, register, seq, text, unique
 from patchbook.model.report import DependencyFinding, ParsedReport, Severity, severity_from_score
 
 GHSA_SEVERITIES = {
@@ -67,17 +67,20 @@ def _package(entry: object, at: str, source: str, target: str | None) -> list[De
             text(package.get("ecosystem")), str, source, f"{at}.package.ecosystem", "an ecosystem"
         )
     records: dict[str, dict[str, Any]] = {}
-    for k, record in enumerate(e.get("vulnerabilities") or []):
+    listed = need(
+        e.get("vulnerabilities") or [], list, source, f"{at}.vulnerabilities", "a list of OSV records"
+    )
+    for k, record in enumerate(listed):
         r = need(record, dict, source, f"{at}.vulnerabilities[{k}]", "an OSV record")
         records[need(text(r.get("id")), str, source, f"{at}.vulnerabilities[{k}].id", "an OSV id")] = r
-    groups = [g for g in e.get("groups") or [] if isinstance(g, dict) and isinstance(g.get("ids"), list)]
+    groups = [g for g in seq(e.get("groups")) if isinstance(g, dict) and isinstance(g.get("ids"), list)]
     if not groups:
         groups = [{"ids": [rid]} for rid in records]
     out = []
     for group in groups:
-        members = [records[i] for i in group["ids"] if i in records]
-        aliases = [*(group.get("aliases") or []), *(a for r in members for a in r.get("aliases") or [])]
-        ids = unique([*group["ids"], *(a for a in aliases if isinstance(a, str))])
+        members = [records[i] for i in group["ids"] if isinstance(i, str) and i in records]
+        aliases = [*seq(group.get("aliases")), *(a for r in members for a in seq(r.get("aliases")))]
+        ids = unique([i for i in (*group["ids"], *aliases) if isinstance(i, str)])
         if not ids:
             continue
         severity, stated = _severity(group, members)
@@ -119,14 +122,14 @@ def _severity(group: dict[str, Any], records: list[dict[str, Any]]) -> tuple[Sev
 def _fixed(records: list[dict[str, Any]], ecosystem: str, name: str) -> tuple[str, ...]:
     fixed: list[str] = []
     for r in records:
-        for affected in r.get("affected") or []:
+        for affected in seq(r.get("affected")):
             pkg = affected.get("package") if isinstance(affected, dict) else None
             if not isinstance(pkg, dict) or pkg.get("name") != name:
                 continue
             if str(pkg.get("ecosystem", "")).split(":")[0] != ecosystem.split(":")[0]:
                 continue
-            for rng in affected.get("ranges") or []:
-                for event in rng.get("events") or [] if isinstance(rng, dict) else []:
+            for rng in seq(affected.get("ranges")):
+                for event in seq(rng.get("events")) if isinstance(rng, dict) else []:
                     if isinstance(event, dict) and isinstance(event.get("fixed"), str):
                         fixed.append(event["fixed"])
     return unique(fixed)

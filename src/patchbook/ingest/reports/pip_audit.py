@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from patchbook.ingest.reports.base import need, register, split_versions, text, unique
+from patchbook.ingest.reports.base import need, register, seq, split_versions, text, unique
 from patchbook.model.report import DependencyFinding, ParsedReport, Severity
 
 
@@ -43,7 +43,7 @@ class PipAuditParser:
             for j, vuln in enumerate(vulns):
                 v = need(vuln, dict, source, f"{at}.vulns[{j}]", "a vulnerability object")
                 vid = need(text(v.get("id")), str, source, f"{at}.vulns[{j}].id", "a vulnerability id")
-                aliases = [a for a in v.get("aliases") or [] if isinstance(a, str)]
+                aliases = [a for a in seq(v.get("aliases")) if isinstance(a, str)]
                 findings.append(
                     DependencyFinding(
                         name=name,

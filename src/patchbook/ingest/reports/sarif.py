@@ -89,7 +89,7 @@ def _run_results(
             default = rule.get("defaultConfiguration") if rule else None
             level = default.get("level") if isinstance(default, dict) else None
         level = level or "warning"
-        if level not in _LEVELS:
+        if not isinstance(level, str) or level not in _LEVELS:
             raise InputError(
                 source,
                 f"level {level!r} is not a SARIF level; expected one of {sorted(_LEVELS)}",
@@ -153,9 +153,10 @@ def _message(result: dict[str, Any], rule: dict[str, Any] | None, source: str, a
     got = text(message.get("text")) or text(message.get("markdown"))
     if got is None and rule is not None:  # a message by id: the rule's messageStrings hold the text
         strings = rule.get("messageStrings")
-        entry = strings.get(message.get("id")) if isinstance(strings, dict) else None
+        message_id = message.get("id")
+        entry = strings.get(message_id) if isinstance(strings, dict) and isinstance(message_id, str) else None
         got = text(entry.get("text")) if isinstance(entry, dict) else None
-        got = got or text((rule.get("shortDescription") or {}).get("text"))
+        got = got or text(obj(rule.get("shortDescription")).get("text"))
     if got is None and message.get("id") is None:
         raise InputError(source, "result message has neither text nor id", f"{at}.message")
     return got or str(message.get("id"))

@@ -91,14 +91,18 @@ class _State:
             result_distro = distro
             if target and (m := _TARGET_OS.search(target)) and (kind or "").lower() == m.group(1).lower():
                 result_distro = (m.group(1).lower(), m.group(2))
-            for j, vuln in enumerate(result.get("Vulnerabilities") or []):
+            for j, vuln in enumerate(self.listed(result, "Vulnerabilities", at)):
                 self.deps.append(
                     self._vulnerability(vuln, f"{at}.Vulnerabilities[{j}]", kind, target, result_distro)
                 )
-            for j, misconf in enumerate(result.get("Misconfigurations") or []):
+            for j, misconf in enumerate(self.listed(result, "Misconfigurations", at)):
                 self.code.append(self._misconfiguration(misconf, f"{at}.Misconfigurations[{j}]", target))
-            for j, secret in enumerate(result.get("Secrets") or []):
+            for j, secret in enumerate(self.listed(result, "Secrets", at)):
                 self.code.append(self._secret(secret, f"{at}.Secrets[{j}]", target))
+
+    def listed(self, result: dict[str, Any], key: str, at: str) -> list[Any]:
+        found: list[Any] = need(result.get(key) or [], list, self.source, f"{at}.{key}", "a list")
+        return found
 
     def _vulnerability(
         self, vuln: object, at: str, kind: str | None, target: str | None, distro: tuple[str, str] | None
