@@ -423,6 +423,7 @@ def import_file(
     document = read(path)
     result = ImportResult(document.format, statements=len(document.statements), skipped=document.skipped)
     with store.transaction() as conn:
+        repo.record_expiries(conn, now)
         estate = _Estate(conn)
         ids = {i for st in document.statements for i in st.vulnerability_ids}
         groups = repo.groups_of(conn, ids)
