@@ -69,6 +69,12 @@ def test_demo_plan_is_stored_approved_and_audited(store: Store, tmp_path, monkey
     events = plan_service.audit_log(store)
     assert [e.action for e in events] == ["plan.run", "patch.approve", "patch.approve"]
     assert events[-1].payload["complete"] is True
+    # Planned again unchanged: the approvals stay with the change; the new run is audited too.
+    again = plan_service.demo_plan(store, tmp_path, start=datetime(2026, 11, 27, 6, 30, tzinfo=UTC))
+    _, views = plan_service.list_patches(store, again.run_id)
+    engine_again = next(v for v in views if v.patch.change_key == "matching-engine")
+    assert engine_again.patch.id != pid and engine_again.status.complete
+    assert plan_service.audit_log(store)[-1].payload["approvals_carried"] == 2
     assert plan_service.verify_audit(store).ok
 
 

@@ -277,6 +277,7 @@ def make_plan(
         "findings": len(inputs.findings),
     }
     with store.transaction() as conn:
+        previous = repo.latest_run(conn)
         run_id, ids = repo.add_run(
             conn,
             {
@@ -291,6 +292,9 @@ def make_plan(
             },
             rows,
         )
+        carried = _carry_approvals(
+            conn, previous, dict(zip((r["change_key"] for r in rows), ids, strict=True)), rows
+        )
         audit_repo.append(
             conn,
             actor=actor,
@@ -298,6 +302,7 @@ def make_plan(
             subject=f"plan:{run_id}",
             payload={
                 **summary,
+                "approvals_carried": carried,
                 "calendar": source,
                 "calendar_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest(),
                 "from": plan.start.isoformat(),
@@ -309,6 +314,32 @@ def make_plan(
             },
         )
     return PlanOutcome(plan, run_id, {r["change_key"]: i for r, i in zip(rows, ids, strict=True)}, calendar)
+
+
+def _carry_approvals(
+    conn: Connection, previous: repo.PlanRun | None, new_ids: dict[str, int], rows: Sequence[dict[str, Any]]
+) -> int:
+    """Approvals of the previous run stay valid for a change planned again unchanged: same window, same
+    track, same upgrades. Anything else about it changed, and it needs approving again."""
+    if previous is None:
+        return 0
+    old = {p.change_key: p for p in repo.run_patches(conn, previous.id) if p.state == "scheduled"}
+    given = repo.approvals(conn, [p.id for p in old.values()])
+    carried = 0
+    for row in rows:
+        before = old.get(row["change_key"])
+        if (
+            before is None
+            or row["state"] != "scheduled"
+            or before.window_start != row["window_start"]
+            or before.emergency != row["emergency"]
+            or before.detail.get("label") != row["detail"].get("label")
+        ):
+            continue
+        for a in given[before.id]:
+            repo.add_approval(conn, new_ids[row["change_key"]], a.approver, a.role, a.at)
+            carried += 1
+    return carried
 
 
 # --- patches and approvals -------------------------------------------------------------------------
