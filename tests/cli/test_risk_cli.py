@@ -79,7 +79,7 @@ def test_epss_import_rescores_and_reorders(run: Run, shared_data: Path, tmp_path
     path = write_epss(tmp_path / "epss_scores-2025-06-18.csv.gz", epss_csv(scores))
     imported = run("feeds", "import", str(path))
     assert imported.returncode == 0, imported.stderr
-    assert "re-scored 16 findings" in imported.stdout
+    assert "re-scored 27 findings" in imported.stdout
     assert "15 CVEs no stored advisory names" in " ".join(imported.stdout.split())
     after = json.loads(run("findings", "list", "--state", "open", "--json").stdout)["findings"]
     ids = [f["id"] for f in after]
@@ -103,7 +103,7 @@ def test_sla_report_counts_breaches_and_time_to_remediate(run: Run, tmp_path: Pa
     assert report["policy"] == "built-in defaults"
     total = report["total"]
     # the three KEV findings are past their KEV dueDate; nothing else is due within 7 days
-    assert (total["open"], total["breached"], total["due_soon"], total["fixed"]) == (14, 3, 0, 2)
+    assert (total["open"], total["breached"], total["due_soon"], total["fixed"]) == (25, 3, 0, 2)
     assert total["fixed_on_time"] == 2 and 0 <= total["mttr_days"] < 1
     by_asset = {a["name"]: a for a in report["assets"]}
     assert (
@@ -118,7 +118,7 @@ def test_sla_report_counts_breaches_and_time_to_remediate(run: Run, tmp_path: Pa
     policy = tmp_path / "sla.yaml"
     policy.write_text("version: 1\ndecisions: {scheduled: 3}\n")
     tight = json.loads(run("sla", "report", "--policy", str(policy), "--json").stdout)
-    assert tight["policy"] == str(policy) and tight["total"]["due_soon"] == 8  # the scheduled ones
+    assert tight["policy"] == str(policy) and tight["total"]["due_soon"] == 19  # the scheduled ones
     text = run("sla", "report", "--policy", str(policy))
     assert text.returncode == 0 and "Per owner" in text.stdout and "most overdue first" in text.stdout
 
