@@ -94,14 +94,7 @@ def reconcile_assets(
     The cache is read once for every version the assets run, however many of them share it.
     """
     contents = {asset_id: inventory_repo.current_packages(conn, asset_id, packages) for asset_id in asset_ids}
-    hits = match_repo.vulns_for(
-        conn,
-        {
-            (r.ecosystem, r.ecosystem_qualifier or "", r.package, r.package_version)
-            for rows in contents.values()
-            for r in rows
-        },
-    )
+    hits = match_repo.vulns_of_assets(conn, asset_ids, packages)
     total = finding_repo.Applied()
     for asset_id, rows in contents.items():
         observations, installed = _observe(rows, hits)

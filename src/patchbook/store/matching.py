@@ -17,7 +17,14 @@ from sqlalchemy.engine import Connection
 from patchbook.model.matching import Candidate, PackageKey, VersionVuln
 from patchbook.store.batching import chunks
 from patchbook.store.bulk import insert_rows
-from patchbook.store.schema import advisories, affected_packages, matched_versions, version_vulns
+from patchbook.store.schema import (
+    advisories,
+    affected_packages,
+    components,
+    matched_versions,
+    snapshots,
+    version_vulns,
+)
 
 Package = tuple[str, str]  # (ecosystem, normalised package name)
 Version = tuple[str, str, str, str]  # (ecosystem, qualifier or "", package, version)
@@ -120,20 +127,41 @@ def forget_packages(conn: Connection, packages: Iterable[Package]) -> list[Versi
     return versions
 
 
-def vulns_for(conn: Connection, versions: Iterable[Version]) -> dict[Version, list[Any]]:
-    """What affects each of these versions, from the cache, with each advisory's current alias group.
+def vulns_of_assets(
+    conn: Connection, asset_ids: Sequence[int], packages: Iterable[Package] | None = None
+) -> dict[Version, list[Any]]:
+    """What affects the versions these assets run now (only these packages, if given), in one join.
 
-    The group is read from the advisory, not cached: a later import may merge groups without naming
-    this package, and the finding must follow the merge.
+    Joined in the database rather than sending every version back as a parameter (compiling a
+    10,000-tuple IN list costs more than the lookup). Rows carry ``advisory_id``, ``fixed`` and the advisory's current ``alias_group``.
     """
-    vv = version_vulns.c
-    out: dict[Version, list[Any]] = {}
-    for part in chunks(sorted(set(versions))):
-        rows = conn.execute(
-            sa.select(version_vulns, advisories.c.alias_group)
-            .join(advisories, advisories.c.id == vv.advisory_id)
-            .where(sa.tuple_(vv.ecosystem, vv.qualifier, vv.package, vv.version).in_(part))
+    c, vv = components.c, version_vulns.c
+    stmt = (
+        sa.select(vv.ecosystem, vv.qualifier, vv.package, vv.version, vv.advisory_id, vv.fixed,
+                  advisories.c.alias_group)
+        .distinct()
+        .select_from(components)
+        .join(snapshots, snapshots.c.id == c.snapshot_id)
+        .join(
+            version_vulns,
+            sa.and_(
+                vv.ecosystem == c.ecosystem,
+                vv.qualifier == sa.func.coalesce(c.ecosystem_qualifier, ""),
+                vv.package == c.package,
+                vv.version == c.package_version,
+            ),
         )
-        for r in rows:
-            out.setdefault((r.ecosystem, r.qualifier, r.package, r.version), []).append(r)
+        .join(advisories, advisories.c.id == vv.advisory_id)
+        .where(snapshots.c.current.is_(True))
+    )
+    wanted = sorted(set(packages)) if packages is not None else None
+    out: dict[Version, list[Any]] = {}
+    for ids in chunks(sorted(set(asset_ids))):
+        scoped = stmt.where(snapshots.c.asset_id.in_(ids))
+        parts = [scoped] if wanted is None else [
+            scoped.where(sa.tuple_(c.ecosystem, c.package).in_(part)) for part in chunks(wanted)
+        ]
+        for query in parts:
+            for r in conn.execute(query):
+                out.setdefault((r.ecosystem, r.qualifier, r.package, r.version), []).append(r)
     return out
