@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -20,7 +21,7 @@ from sqlalchemy.engine import Connection
 from patchbook.model.finding import FindingState, Identity
 from patchbook.model.report import CodeFinding
 from patchbook.store.batching import chunks
-from patchbook.store.bulk import insert_rows
+from patchbook.store.bulk import insert_rows, insert_tuples
 from patchbook.store.schema import (
     alias_members,
     assets,
@@ -32,6 +33,7 @@ from patchbook.store.schema import (
     findings,
     report_imports,
 )
+from patchbook.store.types import json_dumps
 
 _OPEN = FindingState.OPEN.value  # read once: an enum member's .value costs a descriptor call per row
 _INACTIVE = FindingState.INACTIVE.value
@@ -109,6 +111,21 @@ def record_import(
 # --- dependency findings ---------------------------------------------------------------------------
 
 
+_FINDING_COLUMNS = (
+    "asset_id", "ecosystem", "package", "alias_group", "state", "installed_version", "fixed_versions",
+    "advisory_ids", "direct", "first_seen", "last_seen", "state_changed_at",
+)  # fmt: skip
+_DETAIL_COLUMNS = (
+    "finding_id", "source", "severity", "stated_severity", "title", "ids", "fixed_versions", "updated_at",
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1 << 14)
+def _json(values: tuple[str, ...]) -> str:
+    """A list of strings as the engine would serialise it; many findings share one (``[]``, a fix)."""
+    return json_dumps(list(values))
+
+
 def apply_dependency_findings(
     conn: Connection, asset_id: int, source: str, stated: Sequence[StatedFinding]
 ) -> Applied:
@@ -124,26 +141,16 @@ def apply_dependency_findings(
     if new:
         # ids only grow: the rows this insert adds are the ones above the largest id before it
         before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(f.id), 0))).scalar_one()
-        insert_rows(
+        head, tail = (asset_id,), (None, now, now, now)  # direct unknown; first/last seen, state changed
+        insert_tuples(
             conn,
             findings,
+            _FINDING_COLUMNS,
             [
-                {
-                    "asset_id": asset_id,
-                    "ecosystem": s.identity[0],
-                    "package": s.identity[1],
-                    "alias_group": s.identity[2],
-                    "state": _OPEN,
-                    "installed_version": s.installed_version,
-                    "fixed_versions": list(s.fixed_versions),
-                    "advisory_ids": list(s.ids),
-                    "direct": None,
-                    "first_seen": now,
-                    "last_seen": now,
-                    "state_changed_at": now,
-                }
+                (*head, *s.identity, _OPEN, s.installed_version, _json(s.fixed_versions), _json(s.ids), *tail)
                 for s in new
             ],
+            json_text=True,
         )
         wanted = {s.identity for s in new}
         for r in conn.execute(
@@ -155,10 +162,8 @@ def apply_dependency_findings(
             if key in wanted:
                 existing[key] = (r.id, _OPEN)
         applied.opened = len(new)
-    events: list[dict[str, Any]] = [
-        {"finding_id": existing[s.identity][0], "at": now, "event": "opened", "detail": {"source": source}}
-        for s in new
-    ]
+    opened = json_dumps({"source": source})
+    events: list[tuple[Any, ...]] = [(existing[s.identity][0], now, "opened", opened) for s in new]
     new_ids = {existing[s.identity][0] for s in new}
     seen_ids = [existing[s.identity][0] for s in stated]
     reopened = [
@@ -173,8 +178,7 @@ def apply_dependency_findings(
             [{"b_id": i, "state": _OPEN, "state_changed_at": now, "last_seen": now} for i, _ in reopened],
         )
         events += [
-            {"finding_id": i, "at": now, "event": "reopened", "detail": {"source": source, "from": state}}
-            for i, state in reopened
+            (i, now, "reopened", json_dumps({"source": source, "from": state})) for i, state in reopened
         ]
         applied.reopened = len(reopened)
     reopened_ids = {i for i, _ in reopened}
@@ -184,20 +188,10 @@ def apply_dependency_findings(
     gone = _attribute(conn, asset_id, source, seen_ids, now)
     applied.withdrawn = len(gone)
     closed = _close_unreported(conn, gone, now)
-    events += [
-        {
-            "finding_id": i,
-            "at": now,
-            "event": "inactive",
-            "detail": {
-                "source": source,
-                "reason": f"no longer reported by {source}, nor by any other source",
-            },
-        }
-        for i in closed
-    ]
+    why = json_dumps({"source": source, "reason": f"no longer reported by {source}, nor by any other source"})
+    events += [(i, now, "inactive", why) for i in closed]
     applied.inactive = len(closed)
-    insert_rows(conn, finding_events, events)
+    insert_tuples(conn, finding_events, ("finding_id", "at", "event", "detail"), events, json_text=True)
     _write_details(conn, source, [(existing[s.identity][0], s) for s in stated], new_ids, now)
     return applied
 
@@ -216,14 +210,11 @@ def _attribute(
         )
     }
     seen = set(seen_ids)
-    insert_rows(
+    insert_tuples(
         conn,
         finding_attributions,
-        [
-            {"finding_id": i, "source": source, "first_seen": now, "last_seen": now, "active": True}
-            for i in sorted(seen)
-            if i not in current
-        ],
+        ("finding_id", "source", "first_seen", "last_seen", "active"),
+        [(i, source, now, now, True) for i in sorted(seen) if i not in current],
     )
     gone = sorted(i for i, active in current.items() if active and i not in seen)
     updates = [{"b_id": i, "last_seen": now, "active": True} for i in sorted(seen) if i in current]
@@ -273,22 +264,15 @@ def _write_details(
     ids = sorted({i for i, _ in stated} - new_ids)  # a finding created just now has no details yet
     for part in chunks(ids):
         conn.execute(sa.delete(finding_report_details).where(d.source == source, d.finding_id.in_(part)))
-    insert_rows(
+    insert_tuples(
         conn,
         finding_report_details,
+        _DETAIL_COLUMNS,
         [
-            {
-                "finding_id": i,
-                "source": source,
-                "severity": s.severity,
-                "stated_severity": s.stated_severity,
-                "title": s.title,
-                "ids": list(s.ids),
-                "fixed_versions": list(s.fixed_versions),
-                "updated_at": now,
-            }
+            (i, source, s.severity, s.stated_severity, s.title, _json(s.ids), _json(s.fixed_versions), now)
             for i, s in stated
         ],
+        json_text=True,
     )
 
 
