@@ -198,7 +198,7 @@ def _rows(plan: Plan, actor: str) -> list[dict[str, Any]]:
             "why": list(p.why) if p else [],
             "reasons": list(u.reasons) if u else [],
             "preferred_window": p.preferred_window if p else None,
-            "patch": patch_dict(patch) if patch is not None and key == c.asset else None,
+            "patch": patch_dict(patch) if patch is not None else None,  # contract steps carry it too
         }
         if key != c.asset:  # a contract step
             detail["steps"] = [
