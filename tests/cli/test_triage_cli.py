@@ -72,6 +72,8 @@ def test_triage_accept_rules_and_vex(run: Run, shared_data: Path, tmp_path: Path
     assert [e["event"] for e in shown["history"]] == ["triage"]
     lodash = json.loads(run("triage", "show", str(ids["lodash/CVE-2020-8203"]), "--json").stdout)
     assert lodash["rule"] == rule_id and lodash["suppressed"] is True
+    text = run("triage", "show", str(ids["lodash/CVE-2020-8203"])).stdout
+    assert f"not_affected (vulnerable_code_not_present) [rule {rule_id}]" in text  # not eaten as markup
 
     # export both formats, remove the rule, re-import: the per-finding decisions come from the file
     openvex = tmp_path / "juice.openvex.json"

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from patchbook.cli.output import console, print_json
@@ -63,7 +64,7 @@ def triage(
     if json:
         print_json({"finding_id": finding_id, **view_dict(view)})
         return
-    console.print(f"finding {finding_id}: {view.label} (by {view.actor})")
+    console.print(f"finding {finding_id}: {view.label} (by {view.actor})", markup=False)
 
 
 def accept(
@@ -82,7 +83,7 @@ def accept(
     if json:
         print_json({"finding_id": finding_id, **view_dict(view)})
         return
-    console.print(f"finding {finding_id}: {view.label} (approved by {approver})")
+    console.print(f"finding {finding_id}: {view.label} (approved by {approver})", markup=False)
 
 
 @app.command()
@@ -97,15 +98,17 @@ def show(finding_id: int = typer.Argument(..., help="The finding's id."), json: 
         print_json({"finding_id": finding_id, **view_dict(shown.view), "history": history})
         return
     view = shown.view
-    console.print(f"finding {finding_id}: {view.label if view else 'untriaged'}")
+    console.print(f"finding {finding_id}: {view.label if view else 'untriaged'}", markup=False)
     if view is not None and view.reason:
-        console.print(f"  why: {view.reason} (by {view.actor}, {view.source})")
+        console.print(f"  why: {view.reason} (by {view.actor}, {view.source})", markup=False)
     if view is not None and view.acceptance is not None:
         a = view.acceptance
         status = "running" if view.accepted else "expired"
-        console.print(f"  acceptance ({status}): {a.approver} until {a.expires_at:%Y-%m-%d}: {a.reason}")
+        console.print(
+            f"  acceptance ({status}): {a.approver} until {a.expires_at:%Y-%m-%d}: {a.reason}", markup=False
+        )
     for e in shown.history:
-        console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.event} {e.detail}")
+        console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.event} {e.detail}", markup=False)
 
 
 def rule_dict(rule: Rule) -> dict[str, Any]:
@@ -162,7 +165,7 @@ def rule_add(
     if json:
         print_json(rule_dict(added))
         return
-    console.print(f"rule {added.id}: {added.describe()} -> {added.state.value}")
+    console.print(f"rule {added.id}: {added.describe()} -> {added.state.value}", markup=False)
 
 
 @rule_app.command("load")
@@ -179,7 +182,7 @@ def rule_load(
     if json:
         print_json({"rules": [rule_dict(r) for r in added]})
         return
-    console.print(f"added {len(added)} rules from {path}")
+    console.print(f"added {len(added)} rules from {path}", markup=False)
 
 
 @rule_app.command("list")
@@ -210,12 +213,12 @@ def rule_list(
         state = r.state.value + (f" ({r.justification.value})" if r.justification else "")
         if r.removed_at is not None:
             state += f" [removed by {s.removed_by}]"
-        table.add_row(
+        table.add_row(  # user text: escaped, so "[...]" in a reason is not read as markup
             str(r.id),
-            r.describe(),
-            state,
-            r.reason,
-            r.created_by,
+            escape(r.describe()),
+            escape(state),
+            escape(r.reason),
+            escape(r.created_by),
             f"{r.expires_at:%Y-%m-%d}" if r.expires_at else "",
             str(s.applies_to),
         )
@@ -232,4 +235,4 @@ def rule_remove(
     from patchbook.store import open_store
 
     removed = service.remove_rule(open_store(), rule_id, actor)
-    console.print(f"removed rule {removed.id} ({removed.describe()})")
+    console.print(f"removed rule {removed.id} ({removed.describe()})", markup=False)

@@ -36,7 +36,8 @@ def import_(
         f"{path}: {result.format}, {result.statements} statements; {result.changed} findings triaged, "
         f"{result.unchanged} already so, {result.unmatched} statements matched no finding"
         + (f", {result.unknown_products} unknown products skipped" if result.unknown_products else "")
-        + (f", {result.skipped} entries without analysis" if result.skipped else "")
+        + (f", {result.skipped} entries without analysis" if result.skipped else ""),
+        markup=False,
     )
 
 
@@ -69,4 +70,4 @@ def export(
         print(text, end="")
     else:
         output.write_text(text)
-        console.print(f"wrote {count} statements to {output}")
+        console.print(f"wrote {count} statements to {output}", markup=False)
