@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from patchbook.cli.output import console, err_console, print_json
+from patchbook.cli.output import RichProgress, console, err_console, print_json
 
 
 def ingest(
@@ -29,7 +29,7 @@ def ingest(
     from patchbook.service.reports import is_report_format
     from patchbook.store import open_store
 
-    result = service.ingest_any(open_store(), asset, file)
+    result = service.ingest_any(open_store(), asset, file, progress=None if json else RichProgress())
     if json:
         print_json(result.as_dict())
         return

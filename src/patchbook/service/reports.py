@@ -26,6 +26,7 @@ from patchbook.model.component import Component
 from patchbook.model.report import CodeFinding, DependencyFinding, ParsedReport
 from patchbook.service import inventory
 from patchbook.service.inventory import IngestResult, UnknownAsset
+from patchbook.service.progress import NoProgress, Progress
 from patchbook.store import Store
 from patchbook.store import inventory as inventory_repo
 from patchbook.store import reports as report_repo
@@ -35,9 +36,16 @@ from patchbook.store.reports import StatedFinding
 _SOURCE_PACKAGE_ECOSYSTEMS = frozenset({"Debian", "Ubuntu", "Alpine", "Wolfi", "Chainguard"})
 
 
-def ingest_any(store: Store, asset_name: str, path: Path) -> IngestResult:
+def ingest_any(store: Store, asset_name: str, path: Path, progress: Progress | None = None) -> IngestResult:
     """Ingest ``path`` as a scanner report or, if it is none, as an SBOM / lock file / package list."""
-    path = Path(path)
+    progress = progress or NoProgress()
+    try:
+        return _ingest_any(store, asset_name, Path(path), progress)
+    finally:
+        progress.finish()  # also on bad input: the bar must not stay on the terminal
+
+
+def _ingest_any(store: Store, asset_name: str, path: Path, progress: Progress) -> IngestResult:
     if not report_parsers.looks_like_json(path):
         try:
             return inventory.ingest_file(store, asset_name, path)
@@ -49,32 +57,40 @@ def ingest_any(store: Store, asset_name: str, path: Path) -> IngestResult:
                 f"{exc.message}; and the scanner reports (JSON): {', '.join(report_parsers.formats())}",
                 exc.position,
             ) from None
+    if _json_sbom_head(path):  # a JSON SBOM says so in its first bytes: no need to decode it twice
+        return inventory.ingest_file(store, asset_name, path)
+    progress.start(f"read {path.name}", None)
     doc = report_parsers.load_document(path)
     parser = report_parsers.detect(doc)
     if parser is None:
-        if _is_json_sbom(path, doc):
+        if _json_sbom_doc(doc):
             return inventory.ingest_file(store, asset_name, path)
-        sboms = "; ".join(f"{p.name}" for p in sbom_parsers() if hasattr(p, "sniff_json"))
+        sboms = "; ".join(p.name for p in _json_sniffers())
         raise InputError(
             str(path),
             f"unrecognised report format: valid JSON ({report_parsers.describe(doc)}); tried: "
             f"{report_parsers.tried()}; and the JSON SBOM formats: {sboms}",
         )
+    progress.start(f"parse {parser.name}", None)
     parsed = parser.parse(doc, str(path))
     del doc  # the decoded document of a large report is the biggest thing in memory: drop it early
+    progress.start(f"store {parsed.findings:,} findings", None)
     return ingest_parsed(store, asset_name, parsed, inventory.file_sha256(path))
 
 
-def _is_json_sbom(path: Path, doc: Any) -> bool:
+def _json_sniffers() -> list[Any]:
+    return [p for p in sbom_parsers() if hasattr(p, "sniff_json")]
+
+
+def _json_sbom_head(path: Path) -> bool:
     with path.open("rb") as handle:
         head = head_of(handle.read(64 * 1024))
-    for parser in sbom_parsers():
-        if parser.sniff(head):
-            return True
-        sniff_json = getattr(parser, "sniff_json", None)
-        if sniff_json is not None and sniff_json(doc):
-            return True
-    return False
+    return any(p.sniff(head) for p in _json_sniffers())
+
+
+def _json_sbom_doc(doc: Any) -> bool:
+    """A JSON SBOM whose telling key lay beyond the head (sorted keys)."""
+    return any(p.sniff_json(doc) for p in _json_sniffers())
 
 
 def ingest_report(store: Store, asset_name: str, path: Path) -> IngestResult:
