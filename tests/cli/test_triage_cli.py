@@ -104,5 +104,7 @@ def test_triage_accept_rules_and_vex(run: Run, shared_data: Path, tmp_path: Path
     assert "unknown.json:statements[0].products[0]" in failed.stderr
     skipped = run("vex", "import", str(tmp_path / "unknown.json"), "--skip-unknown")
     assert skipped.returncode == 0 and "1 unknown products skipped" in skipped.stdout
+    revoked = run("triage", "revoke", str(ws), "--reason", "exploit published", "--as", "cso")
+    assert revoked.returncode == 0 and "acceptance revoked" in revoked.stdout, revoked.stderr
     wrong = run("vex", "export", "--format", "csaf")
     assert wrong.returncode == 2 and "openvex, cyclonedx" in wrong.stderr

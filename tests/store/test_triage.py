@@ -115,6 +115,23 @@ def test_acceptance_runs_until_its_expiry_then_the_finding_is_back(juice: Store)
     assert detail.history[-1].at == datetime(2027, 1, 15, tzinfo=UTC)
 
 
+def test_acceptance_can_be_revoked_early(juice: Store) -> None:
+    ws = _ids(juice)[("ws", "CVE-2024-37890")]
+    now = datetime(2026, 11, 25, 12, tzinfo=UTC)
+    with pytest.raises(InputError, match="no running risk acceptance"):
+        triage.revoke(juice, ws, "cso", "nothing to revoke", now)
+    triage.accept(juice, ws, "cso", "waits for Q1", date(2027, 1, 15), now)
+    later = now + timedelta(days=2)
+    assert triage.revoke(juice, ws, "cso", "exploit published", later) is not None
+    view = _views(juice, later + timedelta(seconds=1))[ws]
+    assert not view.accepted and not view.suppressed and view.label == "acceptance expired"
+    events = _history(juice, ws)
+    assert [e for e, _ in events] == ["accepted", "acceptance_revoked"]
+    assert events[1][1]["reason"] == "exploit published"
+    assert events[1][1]["was_until"] == "2027-01-15T00:00:00+00:00"
+    assert triage.observe_expiries(juice, later + timedelta(days=100)) == 0  # no second "expired"
+
+
 def test_acceptance_needs_approver_future_expiry_within_the_limit(
     juice: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

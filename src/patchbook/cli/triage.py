@@ -111,6 +111,21 @@ def show(finding_id: int = typer.Argument(..., help="The finding's id."), json: 
         console.print(f"  {e.at:%Y-%m-%d %H:%M} {e.event} {e.detail}", markup=False)
 
 
+@app.command()
+def revoke(
+    finding_id: int = typer.Argument(..., help="The finding's id."),
+    reason: str = typer.Option(None, "--reason", help="Why the acceptance ends early (required)."),
+    actor: str = typer.Option(None, "--as", help="Who revokes it."),
+) -> None:
+    """End a finding's running risk acceptance now: it is back on the working list at once."""
+    from patchbook.service import triage as service
+    from patchbook.store import open_store
+
+    view = service.revoke(open_store(), finding_id, actor, reason)
+    label = view.label if view is not None else "untriaged"
+    console.print(f"finding {finding_id}: acceptance revoked; now {label}", markup=False)
+
+
 def rule_dict(rule: Rule) -> dict[str, Any]:
     return {
         "id": rule.id,

@@ -44,7 +44,7 @@ from patchbook.yamlconfig import ConfigReader
 MAX_DAYS_ENV = "PATCHBOOK_MAX_ACCEPTANCE_DAYS"
 BY_ID_LIMIT = 5000  # longer id lists: one estate-wide query filtered in Python beats many IN lists
 DEFAULT_MAX_DAYS = 365
-TRIAGE_EVENTS = ("triage", "accepted", "acceptance_expired")
+TRIAGE_EVENTS = ("triage", "accepted", "acceptance_expired", "acceptance_revoked")
 
 
 def _now(now: datetime | None) -> datetime:
@@ -195,6 +195,23 @@ def accept(
         repo.record_expiries(conn, now)
         repo.set_acceptance(conn, finding_id, acceptance)
         return triage_map(conn, [finding_id], now)[finding_id]
+
+
+def revoke(
+    store: Store, finding_id: int, by: str | None, reason: str | None, now: datetime | None = None
+) -> TriageView | None:
+    """End a running risk acceptance before its expiry: the finding is back at once."""
+    now = _now(now)
+    by = _text(by, "--as", "who revokes the acceptance")
+    reason = _text(reason, "--reason", "a reason")
+    with store.transaction() as conn:
+        _finding_exists(conn, finding_id)
+        repo.record_expiries(conn, now)
+        view = triage_map(conn, [finding_id], now).get(finding_id)
+        if view is None or not view.accepted:
+            raise InputError("triage revoke", f"finding {finding_id} has no running risk acceptance")
+        repo.end_acceptance(conn, finding_id, now, by, reason)
+        return triage_map(conn, [finding_id], now).get(finding_id)
 
 
 @dataclass(frozen=True)

@@ -104,6 +104,18 @@ def set_acceptance(conn: Connection, finding_id: int, acceptance: Acceptance) ->
     _events(conn, [finding_id], acceptance.accepted_at, "accepted", detail)
 
 
+def end_acceptance(conn: Connection, finding_id: int, at: datetime, by: str, reason: str) -> None:
+    """End a running acceptance now (the expiry moves to ``at``; the revocation is the history entry)."""
+    row = conn.execute(sa.select(t.accepted_until).where(t.finding_id == finding_id)).first()
+    conn.execute(
+        sa.update(finding_triage)
+        .where(t.finding_id == finding_id)
+        .values(accepted_until=at, expiry_recorded=True)
+    )
+    detail = {"by": by, "reason": reason, "was_until": row.accepted_until.isoformat() if row else None}
+    _events(conn, [finding_id], at, "acceptance_revoked", detail)
+
+
 def record_expiries(conn: Connection, now: datetime) -> int:
     """Write an ``acceptance_expired`` event for each acceptance that has lapsed and has none yet.
 
