@@ -258,3 +258,11 @@ def _merge(identity: tuple[str, str, str], ds: list[DependencyFinding]) -> State
 
 def is_report_format(name: str) -> bool:
     return name in report_parsers.formats()
+
+
+def code_findings(
+    store: Store, *, asset: str | None = None, state: str | None = None
+) -> list[dict[str, Any]]:
+    """The code findings (SAST, Slither) of one asset or all, for `findings` listings and the demo."""
+    with store.engine.connect() as conn:
+        return report_repo.list_code_findings(conn, asset=asset, state=state)
