@@ -84,7 +84,7 @@ def test_epss_without_header_is_one_clear_error_and_writes_nothing(store: Store,
 def test_scores_are_stored_and_epss_import_rescores_the_estate(store: Store, tmp_path: Path) -> None:
     _venue(store)
     n = _count(store, findings)
-    assert n == 16 and _count(store, finding_scores) == 0  # the ingest came after the last feed import
+    assert n >= 16 and _count(store, finding_scores) == 0  # the ingest came after the last feed import
     ranked = risk_service.ranked_findings(store)  # scores what is missing, then reads
     assert _count(store, finding_scores) == n
     first = ranked[0]
@@ -123,7 +123,7 @@ def test_missing_or_stale_scores_are_recomputed_when_read(store: Store) -> None:
     _venue(store)
     with store.transaction() as conn:
         conn.execute(sa.delete(finding_scores))
-    assert risk_service.refresh(store) == 16
+    assert risk_service.refresh(store) == _count(store, findings)
     assert risk_service.refresh(store) == 0
     ranked = risk_service.ranked_findings(store, asset="wallet-signer")
     assert {r.finding.asset for r in ranked} == {"wallet-signer"} and len(ranked) == 2

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
+from rich import box
 from rich.table import Table
 
 from patchbook.cli.output import console, print_json
@@ -61,17 +62,24 @@ def list_(
     if json:
         print_json({"findings": [{**finding_dict(r.finding), **r.as_dict()} for r in ranked]})
         return
-    console.print(ranked_table(ranked, title=f"{len(ranked)} findings, most urgent first"))
+    title = f"{len(ranked)} findings, most urgent first"
+    wide = console.width >= WIDE_TABLE
+    console.print(ranked_table(ranked, title=title) if wide else compact_ranked_table(ranked, title=title))
+
+
+WIDE_TABLE = 150  # columns the full table needs; narrower terminals get the factors in one column
 
 
 def ranked_table(ranked: Sequence[RankedFinding], *, title: str) -> Table:
-    """The ranked findings with the decision, the score and each of its factors, and the due date."""
-    table = Table(title=title, title_justify="left")
+    """The ranked findings with the decision, the score and each of its factors, and the due date.
+
+    score = p(exploit) x crit x VaR x exp x reach (docs/risk-model.md); the columns are the factors.
+    """
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     columns = (
         "id",
         "asset",
         "package",
-        "installed",
         "vulnerability",
         "decision",
         "cisa",
@@ -84,25 +92,22 @@ def ranked_table(ranked: Sequence[RankedFinding], *, title: str) -> Table:
         "severity",
         "due",
         "state",
-        "fixed in",
     )
+    numeric = ("id", "score", "p(exploit)", "crit", "VaR", "exp", "reach")
     for col in columns:
-        numeric = col in ("id", "score", "p(exploit)", "crit", "VaR", "exp", "reach")
-        table.add_column(col, justify="right" if numeric else "left", no_wrap=col in ("vulnerability", "due"))
+        table.add_column(col, justify="right" if col in numeric else "left", no_wrap=col in numeric)
     today = datetime.now(UTC).date()
     for r in ranked:
         f, x = r.finding, r.inputs or {}
         table.add_row(
             str(f.id),
             f.asset,
-            f"{f.package} ({f.ecosystem})",
-            f.installed_version or "",
+            f"{short_package(f.package)} {f.installed_version or ''}",
             f.alias_group + (" [bold red]KEV[/]" if r.in_kev else ""),
             decision_markup(r.decision),
             r.cisa,
             f"{r.score:.3f}",
-            _factor(x.get("probability"), "{:.4g}")
-            + (" epss" if r.epss is not None and not r.in_kev else ""),
+            _factor(x.get("probability"), "{:.3g}") + ("e" if r.epss is not None and not r.in_kev else ""),
             _factor(x.get("criticality weight"), "{:g}"),
             _factor(x.get("value-at-risk factor"), "{:.2f}"),
             _factor(x.get("exposure weight"), "{:g}"),
@@ -112,9 +117,41 @@ def ranked_table(ranked: Sequence[RankedFinding], *, title: str) -> Table:
             if f.state is FindingState.OPEN
             else (r.due.isoformat() if r.due else ""),
             f.state.value,
-            ", ".join(f.fixed_versions) or "no fix",
         )
+    table.caption = (
+        "score = p(exploit) x crit x VaR x exp x reach; p is 1 in KEV, EPSS where marked e, else assumed. "
+        "`patchbook findings explain ID` shows every input."
+    )
+    table.caption_justify = "left"
     return table
+
+
+def compact_ranked_table(ranked: Sequence[RankedFinding], *, title: str) -> Table:
+    """The same ranking for a narrow terminal: decision, score and due date; the factors need width."""
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("id", "asset", "vulnerability", "decision", "score", "due"):
+        table.add_column(col, justify="right" if col in ("id", "score") else "left")
+    today = datetime.now(UTC).date()
+    for r in ranked:
+        f = r.finding
+        table.add_row(
+            str(f.id),
+            f.asset,
+            f.alias_group + (" [bold red]KEV[/]" if r.in_kev else ""),
+            decision_markup(r.decision),
+            f"{r.score:.3f}",
+            due_markup(r.due, today) if f.state is FindingState.OPEN else f.state.value,
+        )
+    table.caption = (
+        f"the score's factors: a terminal >= {WIDE_TABLE} columns, --json, or `findings explain ID`"
+    )
+    table.caption_justify = "left"
+    return table
+
+
+def short_package(name: str) -> str:
+    """The last part of a Maven group:artifact or a scoped/namespaced name, for narrow tables."""
+    return name.rsplit(":", 1)[-1].rsplit("/", 1)[-1]
 
 
 _DECISION_STYLE = {"immediate": "bold red", "out-of-cycle": "red", "scheduled": "yellow", "defer": "dim"}

@@ -77,11 +77,30 @@ def explain(priority: Priority) -> list[str]:
 def why(priority: Priority) -> str:
     """The one-line reason a ranked table shows next to the decision."""
     p = priority
+    s = p.severity
+    return why_line(
+        s.band if s else None,
+        s.score if s else None,
+        p.exploitation.value,
+        p.system_exposure.value,
+        p.automatable.value,
+        p.human_impact.value,
+    )
+
+
+def why_line(
+    band: str | None,
+    score: float | None,
+    exploitation: str,
+    exposure: str,
+    automatable: str,
+    human_impact: str,
+) -> str:
+    """:func:`why` from the stored values (the store keeps them per finding, not the sentence)."""
     sev = ""
-    if p.severity is not None:
-        sev = f"{p.severity.band}" + (f" {p.severity.score}" if p.severity.score is not None else " (stated)")
-        sev += ", "
+    if band is not None:
+        sev = band + (f" {score}" if score is not None else " (stated)") + ", "
     return (
-        f"{sev}exploitation {p.exploitation.value}, exposure {p.system_exposure.value}, "
-        f"automatable {p.automatable.value}, human impact {p.human_impact.value}"
+        f"{sev}exploitation {exploitation}, exposure {exposure}, "
+        f"automatable {automatable}, human impact {human_impact}"
     )

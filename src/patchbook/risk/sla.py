@@ -119,9 +119,33 @@ def due_date(
     ``decision`` is the SSVC deployer decision, ``severity`` the CVSS band; ``in_kev`` defaults to
     whether a KEV due date was given. Without a decision, the defer limit applies (the loosest).
     """
-    start = _day(first_seen)
-    tags = tuple(tags)
     kev = in_kev if in_kev is not None else kev_due_date is not None
+    limit = sla_limit(
+        policy,
+        decision=decision,
+        severity=severity,
+        in_kev=kev,
+        exploitation=exploitation,
+        environment=environment,
+        tags=tags,
+    )
+    return apply_limit(policy, _day(first_seen), limit, kev_due_date)
+
+
+def sla_limit(
+    policy: SlaPolicy,
+    *,
+    decision: str | None,
+    severity: str | None,
+    in_kev: bool,
+    exploitation: str | None,
+    environment: str | None,
+    tags: Iterable[str],
+) -> tuple[int, str]:
+    """(days to remediate, which limit won): the tightest of the decision's days, the severity cap, the
+    KEV cap and every matching rule. Independent of the first-seen date, so an estate computes it once
+    per distinct decision and applies it per finding with :func:`apply_limit`."""
+    tags = tuple(tags)
     if decision is not None and decision not in policy.decisions:
         raise ValueError(f"no SLA for decision {decision!r}; policy knows {', '.join(policy.decisions)}")
     base = decision or "defer"
@@ -132,7 +156,7 @@ def due_date(
         limits.append(
             (policy.severities[severity], f"severity {severity}: {policy.severities[severity]} days")
         )
-    if kev and policy.kev_days is not None:
+    if in_kev and policy.kev_days is not None:
         limits.append((policy.kev_days, f"in KEV: {policy.kev_days} days"))
     for rule in policy.rules:
         if _matches(
@@ -142,10 +166,17 @@ def due_date(
             exploitation=exploitation,
             environment=environment,
             tags=tags,
-            in_kev=kev,
+            in_kev=in_kev,
         ):
             limits.append((rule.days, f"rule {rule.name}: {rule.days} days"))
-    days, why = min(limits, key=lambda x: x[0])  # first of equals wins: the decision, then severity ...
+    return min(limits, key=lambda x: x[0])  # first of equals wins: the decision, then severity ...
+
+
+def apply_limit(
+    policy: SlaPolicy, start: date, limit: tuple[int, str], kev_due_date: date | None
+) -> tuple[date, str]:
+    """``start`` + the limit's days, then no later than the KEV dueDate (when the policy says so)."""
+    days, why = limit
     due = start + timedelta(days=days)
     reason = f"{why} from first seen {start.isoformat()} ({policy.source})"
     if policy.kev_due_date and kev_due_date is not None and kev_due_date < due:

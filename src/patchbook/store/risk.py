@@ -7,10 +7,10 @@ Reads are set-based (a handful of queries for a whole estate); writes go through
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
@@ -99,8 +99,7 @@ def epss_history(conn: Connection, cve: str) -> list[tuple[date, float, float | 
 # --- what a re-score reads ------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class FindingRow:
+class FindingRow(NamedTuple):
     id: int
     asset_id: int
     alias_group: str
@@ -111,6 +110,8 @@ class FindingRow:
 
 
 def finding_rows(conn: Connection, ids: Sequence[int] | None = None) -> list[FindingRow]:
+    if ids is None:
+        return _all_finding_rows(conn)
     f = findings.c
     stmt = sa.select(f.id, f.asset_id, f.alias_group, f.advisory_ids, f.direct, f.first_seen, f.state)
     parts: Iterable[Sequence[int] | None] = [None] if ids is None else chunks(sorted(ids))
@@ -124,6 +125,44 @@ def finding_rows(conn: Connection, ids: Sequence[int] | None = None) -> list[Fin
             for r in conn.execute(query)
         )
     return out
+
+
+def _all_finding_rows(conn: Connection) -> list[FindingRow]:
+    """Every finding, read below SQLAlchemy's per-value result processing (the estate re-score reads
+    200,000 rows): an ingest gives all its findings one timestamp and a vulnerability one advisory list,
+    so each distinct raw value is converted once."""
+    times: dict[Any, datetime] = {}
+    lists: dict[Any, tuple[str, ...]] = {}
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(
+            "SELECT id, asset_id, alias_group, advisory_ids, direct, first_seen, state FROM findings"
+        )
+        fetched = cursor.fetchall()
+    finally:
+        cursor.close()
+    out: list[FindingRow] = []
+    for fid, asset_id, group, raw_ids, direct, raw_seen, state in fetched:
+        seen = times.get(raw_seen)
+        if seen is None:
+            seen = times[raw_seen] = _utc(raw_seen)
+        key = raw_ids if isinstance(raw_ids, str) else tuple(raw_ids or ())
+        advisory_ids = lists.get(key)
+        if advisory_ids is None:
+            parsed = orjson.loads(raw_ids) if isinstance(raw_ids, str) else raw_ids
+            advisory_ids = lists[key] = tuple(parsed or ())
+        out.append(
+            FindingRow(
+                fid, asset_id, group, advisory_ids, None if direct is None else bool(direct), seen, state
+            )
+        )
+    return out
+
+
+def _utc(value: Any) -> datetime:
+    """A stored UTC timestamp as the driver returns it (SQLite: ISO text) -> an aware datetime."""
+    when = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
 
 
 def assets_by_id(conn: Connection) -> dict[int, Asset]:
@@ -186,13 +225,21 @@ SCORE_COLUMNS = (
     "decision",
     "cisa",
     "score",
+    "probability",
+    "impact",
+    "criticality_weight",
+    "value_at_risk_factor",
+    "exposure_weight",
+    "reachability_weight",
     "severity",
     "severity_score",
     "in_kev",
     "epss",
     "due_date",
-    "why",
-    "inputs",
+    "exploitation",
+    "system_exposure",
+    "automatable",
+    "human_impact",
     "computed_at",
 )
 
@@ -204,7 +251,32 @@ def replace_scores(conn: Connection, rows: Sequence[Sequence[Any]], ids: Sequenc
     else:
         for part in chunks(sorted(ids)):
             conn.execute(sa.delete(finding_scores).where(finding_scores.c.finding_id.in_(part)))
-    insert_tuples(conn, finding_scores, SCORE_COLUMNS, rows)
+    if conn.dialect.name != "sqlite":
+        insert_tuples(conn, finding_scores, SCORE_COLUMNS, rows)
+        return
+    # SQLite keeps dates and timestamps as the text SQLAlchemy's types write. A re-score has a few
+    # hundred distinct due dates and one timestamp, so each is converted once instead of per row.
+    due_at, stamp_at = SCORE_COLUMNS.index("due_date"), SCORE_COLUMNS.index("computed_at")
+    to_date = finding_scores.c.due_date.type.bind_processor(conn.dialect) or _iso
+    to_stamp = finding_scores.c.computed_at.type.bind_processor(conn.dialect) or _same
+    texts: dict[Any, Any] = {None: None}
+    values = []
+    for row in rows:
+        due, stamp = row[due_at], row[stamp_at]
+        if due not in texts:
+            texts[due] = to_date(due)
+        if stamp not in texts:
+            texts[stamp] = to_stamp(stamp)
+        values.append((*row[:due_at], texts[due], *row[due_at + 1 : stamp_at], texts[stamp]))
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.executemany(
+            f"INSERT INTO finding_scores ({', '.join(SCORE_COLUMNS)}) "
+            f"VALUES ({', '.join('?' for _ in SCORE_COLUMNS)})",
+            values,
+        )
+    finally:
+        cursor.close()
 
 
 def fixed_at(conn: Connection) -> dict[int, datetime]:
@@ -227,6 +299,15 @@ def fixed_at(conn: Connection) -> dict[int, datetime]:
 
 def any_findings(conn: Connection) -> bool:
     return conn.execute(sa.select(findings.c.id).limit(1)).first() is not None
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _iso(value: date | None) -> str | None:
+    """A date as SQLite's adapter writes it (pysqlite adapts dates itself, SQLAlchemy leaves them)."""
+    return None if value is None else value.isoformat()
 
 
 def stale_findings(conn: Connection) -> list[int]:

@@ -261,7 +261,8 @@ epss_scores = sa.Table(
 )
 
 # The current priority of each finding, recomputed after ingest, re-match and feed imports. Derived
-# data: it can always be rebuilt from the findings, the advisories, KEV, EPSS and the assets.
+# data: it can always be rebuilt from the findings, the advisories, KEV, EPSS and the assets. Only values
+# are kept (no sentences, no JSON): 200,000 rows are rewritten after every EPSS import.
 finding_scores = sa.Table(
     "finding_scores",
     metadata,
@@ -269,15 +270,22 @@ finding_scores = sa.Table(
     sa.Column("decision", sa.String(16), nullable=False),  # SSVC deployer: defer .. immediate
     sa.Column("cisa", sa.String(8), nullable=False),  # CISA coordinator: track .. act
     sa.Column("score", sa.Float, nullable=False),  # probability x impact, ranks inside a decision
+    sa.Column("probability", sa.Float, nullable=False),  # EPSS, 1.0 when in KEV, else an assumed floor
+    sa.Column("impact", sa.Float, nullable=False),  # the product of the four weights below
+    sa.Column("criticality_weight", sa.Float, nullable=False),
+    sa.Column("value_at_risk_factor", sa.Float, nullable=False),
+    sa.Column("exposure_weight", sa.Float, nullable=False),
+    sa.Column("reachability_weight", sa.Float, nullable=False),
     sa.Column("severity", sa.String(16), nullable=True),  # CVSS band, None when no source states one
-    sa.Column("severity_score", sa.Float, nullable=True),
+    sa.Column("severity_score", sa.Float, nullable=True),  # None when the band is only stated
     sa.Column("in_kev", sa.Boolean, nullable=False),
     sa.Column("epss", sa.Float, nullable=True),
     sa.Column("due_date", sa.Date, nullable=True),
-    sa.Column("why", sa.Text, nullable=False),
-    sa.Column("inputs", JSONColumn, nullable=False),  # every SSVC input and score factor, for display
+    sa.Column("exploitation", sa.String(16), nullable=False),  # the SSVC inputs the "why" line names
+    sa.Column("system_exposure", sa.String(16), nullable=False),
+    sa.Column("automatable", sa.String(8), nullable=False),
+    sa.Column("human_impact", sa.String(16), nullable=False),
     sa.Column("computed_at", UTCDateTime, nullable=False),
-    sa.Index("ix_finding_scores_decision", "decision"),
 )
 
 # --- triage, risk acceptance, triage rules (issue 4, migration 0005) ---------------------------------

@@ -8,7 +8,7 @@ Create Date: 2026-11-25
 import sqlalchemy as sa
 from alembic import op
 
-from patchbook.store.types import JSONColumn, UTCDateTime
+from patchbook.store.types import UTCDateTime
 
 revision = "0004"
 down_revision = "0003"
@@ -35,16 +35,23 @@ def upgrade() -> None:
         sa.Column("decision", sa.String(16), nullable=False),
         sa.Column("cisa", sa.String(8), nullable=False),
         sa.Column("score", sa.Float, nullable=False),
+        sa.Column("probability", sa.Float, nullable=False),
+        sa.Column("impact", sa.Float, nullable=False),
+        sa.Column("criticality_weight", sa.Float, nullable=False),
+        sa.Column("value_at_risk_factor", sa.Float, nullable=False),
+        sa.Column("exposure_weight", sa.Float, nullable=False),
+        sa.Column("reachability_weight", sa.Float, nullable=False),
         sa.Column("severity", sa.String(16)),
         sa.Column("severity_score", sa.Float),
         sa.Column("in_kev", sa.Boolean, nullable=False),
         sa.Column("epss", sa.Float),
         sa.Column("due_date", sa.Date),
-        sa.Column("why", sa.Text, nullable=False),
-        sa.Column("inputs", JSONColumn, nullable=False),
+        sa.Column("exploitation", sa.String(16), nullable=False),
+        sa.Column("system_exposure", sa.String(16), nullable=False),
+        sa.Column("automatable", sa.String(8), nullable=False),
+        sa.Column("human_impact", sa.String(16), nullable=False),
         sa.Column("computed_at", UTCDateTime, nullable=False),
     )
-    op.create_index("ix_finding_scores_decision", "finding_scores", ["decision"])
 
 
 def downgrade() -> None:
