@@ -19,7 +19,7 @@ from patchbook.service import reports as service
 from patchbook.service.inventory import UnknownAsset
 from patchbook.store import Store
 from patchbook.store.findings import get_finding, list_findings
-from patchbook.store.reports import list_code_findings, report_details
+from patchbook.store.reports import list_code_findings, report_details, stated_severities
 from patchbook.store.schema import code_findings, findings, report_imports
 
 JUICE = "sboms/cyclonedx/juice-shop/via_npm/bare/bom.1.4.json"
@@ -89,6 +89,11 @@ def test_trivy_and_own_matching_give_one_finding_with_two_attributions(
         ("trivy", "medium", "MEDIUM")
     ]
     assert details[0]["ids"] == ["GHSA-rv95-896h-c2vc"]
+    with estate.engine.connect() as conn:
+        stated = stated_severities(conn, [f.id for f in found.values()])
+    assert stated[found[("left-pad", "CVE-2099-0001")].id] == ("low", "trivy")
+    assert stated[found[("lodash", "CVE-2020-8203")].id] == ("high", "trivy")
+    assert found[("ws", "CVE-2024-37890")].id not in stated  # no report states it
 
 
 def test_the_order_of_the_sources_does_not_matter(estate: Store, shared_data: Path, tmp_path: Path) -> None:

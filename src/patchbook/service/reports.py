@@ -105,7 +105,7 @@ def ingest_parsed(store: Store, asset_name: str, parsed: ParsedReport, sha256: s
 
 
 def apply_report(conn: Connection, asset_name: str, parsed: ParsedReport, sha256: str) -> IngestResult:
-    """Apply a parsed report to the asset in the caller's transaction (``scan contract`` uses this)."""
+    """Apply a parsed report to the asset inside the caller's transaction."""
     found = inventory_repo.get_asset(conn, asset_name)
     if found is None:
         raise UnknownAsset(asset_name)

@@ -276,6 +276,31 @@ def _write_details(
     )
 
 
+_BAND_ORDER = {"unknown": 0, "info": 1, "low": 2, "medium": 3, "high": 4, "critical": 5}
+
+
+def stated_severities(conn: Connection, finding_ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """finding id -> (severity band, source) of the worst severity any active report states for it.
+
+    For the risk model: a finding no advisory in the store describes is still scored by what the
+    scanners said ("high (stated)"). Only sources whose attribution is active count.
+    """
+    d = finding_report_details.c
+    a = finding_attributions.c
+    worst: dict[int, tuple[str, str]] = {}
+    for part in chunks(sorted(set(finding_ids))):
+        stmt = (
+            sa.select(d.finding_id, d.source, d.severity)
+            .join(finding_attributions, sa.and_(a.finding_id == d.finding_id, a.source == d.source))
+            .where(d.finding_id.in_(part), a.active.is_(True))
+        )
+        for r in conn.execute(stmt):
+            known = worst.get(r.finding_id)
+            if known is None or _BAND_ORDER.get(r.severity, 0) > _BAND_ORDER.get(known[0], 0):
+                worst[r.finding_id] = (r.severity, r.source)
+    return worst
+
+
 def report_details(conn: Connection, finding_id: int) -> list[dict[str, Any]]:
     d = finding_report_details.c
     stmt = sa.select(finding_report_details).where(d.finding_id == finding_id).order_by(d.source)
