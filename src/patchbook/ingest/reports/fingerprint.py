@@ -15,12 +15,18 @@ import re
 from collections.abc import Mapping
 
 _SPACE = re.compile(r"\s+")
+_LINE_HASH = "primaryLocationLineHash"
 
 
 def from_tool(fingerprints: object) -> str | None:
     """The tool's own fingerprints as one string ("id=cffa..."), or None if it gave none."""
     if not isinstance(fingerprints, Mapping) or not fingerprints:
         return None
+    line_hash = fingerprints.get(_LINE_HASH)
+    if isinstance(line_hash, str) and line_hash:
+        # GitHub's convention (CodeQL): the line hash alone identifies the result; the column
+        # fingerprint beside it changes when the line is re-indented, which is an unrelated edit.
+        return f"{_LINE_HASH}={line_hash}"
     parts = [f"{k}={v}" for k, v in sorted(fingerprints.items()) if isinstance(v, str | int) and str(v)]
     return ";".join(parts) or None
 
