@@ -13,6 +13,8 @@ from typing import Any
 import pytest
 from cyclonedx.schema import SchemaVersion
 from cyclonedx.validation.json import JsonStrictValidator
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 from patchbook.errors import InputError
 from patchbook.model.triage import Justification, TriageState
@@ -342,3 +344,58 @@ def test_export_needs_a_known_asset(juice: Store) -> None:
     check_openvex(estate)
     # untriaged findings state what the lifecycle implies
     assert {st["status"] for st in estate["statements"]} == {"under_investigation"}
+
+
+# --- the reader never fails with anything but a one-line InputError ----------------------------------
+
+_scalars = hs.none() | hs.booleans() | hs.integers() | hs.text(max_size=12)
+_json = hs.recursive(
+    _scalars,
+    lambda inner: hs.lists(inner, max_size=3) | hs.dictionaries(hs.text(max_size=8), inner, max_size=3),
+    max_leaves=12,
+)
+_statement = hs.fixed_dictionaries(
+    {},
+    optional={
+        "vulnerability": _json | hs.fixed_dictionaries({"name": _json}, optional={"aliases": _json}),
+        "products": _json
+        | hs.lists(hs.fixed_dictionaries({}, optional={"@id": _json, "subcomponents": _json})),
+        "status": _json | hs.sampled_from(sorted(OPENVEX_STATUSES)),
+        "justification": _json | hs.sampled_from([j.value for j in Justification]),
+        "impact_statement": _json,
+        "status_notes": _json,
+    },
+)
+_vulnerability = hs.fixed_dictionaries(
+    {},
+    optional={
+        "id": _json,
+        "references": _json,
+        "analysis": _json | hs.fixed_dictionaries({"state": _json}, optional={"justification": _json}),
+        "affects": _json | hs.lists(hs.fixed_dictionaries({}, optional={"ref": _json})),
+        "properties": _json,
+    },
+)
+_documents = (
+    _json
+    | hs.fixed_dictionaries({"@context": _json, "statements": _json | hs.lists(_statement, max_size=3)})
+    | hs.fixed_dictionaries(
+        {"bomFormat": hs.just("CycloneDX")},
+        optional={
+            "metadata": _json,
+            "components": _json,
+            "vulnerabilities": _json | hs.lists(_vulnerability),
+        },
+    )
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_documents)
+def test_any_json_reads_or_fails_with_one_clear_line(doc: Any) -> None:
+    try:
+        parsed = vex.parse(doc, "fuzz.json")
+    except InputError as exc:
+        assert str(exc).startswith("fuzz.json")
+        return
+    assert parsed.format in ("openvex", "cyclonedx")

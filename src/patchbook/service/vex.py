@@ -155,7 +155,8 @@ def _asset_name(identifier: str) -> str:
 def _component_id(item: Any, source: str, where: str) -> str:
     if not isinstance(item, dict):
         raise InputError(source, "expected an object with @id or identifiers.purl", where)
-    ident = item.get("@id") or (item.get("identifiers") or {}).get("purl")
+    identifiers = item.get("identifiers")
+    ident = item.get("@id") or (identifiers.get("purl") if isinstance(identifiers, dict) else None)
     return _string(ident, source, where, "@id / identifiers.purl")
 
 
@@ -179,7 +180,7 @@ def _parse_openvex(doc: dict[str, Any], source: str) -> VexDocument:
         ]
         status = st.get("status")
         states = {s.value: s for s in TriageState if s is not TriageState.FALSE_POSITIVE}
-        if status not in states:
+        if not isinstance(status, str) or status not in states:
             raise InputError(source, f"status {status!r} is not one of {', '.join(states)}", where)
         state: TriageState = states[status]
         justification = None
@@ -187,14 +188,13 @@ def _parse_openvex(doc: dict[str, Any], source: str) -> VexDocument:
         if state is TriageState.NOT_AFFECTED:
             label = st.get("justification")
             if label is not None:
-                try:
-                    justification = Justification(label)
-                except ValueError:
+                if not isinstance(label, str) or label not in {j.value for j in Justification}:
                     raise InputError(
                         source,
                         f"justification {label!r} is not one of {', '.join(j.value for j in Justification)}",
                         where,
-                    ) from None
+                    )
+                justification = Justification(label)
             elif not st.get("impact_statement"):
                 raise InputError(source, "not_affected needs a justification or an impact_statement", where)
             if notes.startswith(FALSE_POSITIVE_NOTE):
@@ -231,13 +231,19 @@ def _parse_openvex(doc: dict[str, Any], source: str) -> VexDocument:
 def _cdx_refs(doc: dict[str, Any]) -> dict[str, tuple[str | None, str | None]]:
     """bom-ref -> (purl, name) for every component of the BOM, nested ones too."""
     refs: dict[str, tuple[str | None, str | None]] = {}
-    stack = list(doc.get("components") or [])
+    top = doc.get("components")
+    stack = list(top) if isinstance(top, list) else []
     while stack:
         c = stack.pop()
         if isinstance(c, dict):
             if isinstance(c.get("bom-ref"), str):
-                refs[c["bom-ref"]] = (c.get("purl"), c.get("name"))
-            stack.extend(c.get("components") or [])
+                purl, name = c.get("purl"), c.get("name")
+                refs[c["bom-ref"]] = (
+                    purl if isinstance(purl, str) else None,
+                    name if isinstance(name, str) else None,
+                )
+            nested = c.get("components")
+            stack.extend(nested if isinstance(nested, list) else [])
     return refs
 
 
@@ -246,7 +252,12 @@ def _parse_cyclonedx(doc: dict[str, Any], source: str) -> VexDocument:
     subject: dict[str, Any] = metadata["component"] if isinstance(metadata.get("component"), dict) else {}
     subject_ref = subject.get("bom-ref")
     subject_name = subject.get("name") if isinstance(subject.get("name"), str) else None
-    authors = [a.get("name") for a in metadata.get("authors") or [] if isinstance(a, dict) and a.get("name")]
+    listed = metadata.get("authors")
+    authors = [
+        a["name"]
+        for a in (listed if isinstance(listed, list) else [])
+        if isinstance(a, dict) and isinstance(a.get("name"), str)
+    ]
     refs = _cdx_refs(doc)
     out = []
     skipped = 0
@@ -264,9 +275,13 @@ def _parse_cyclonedx(doc: dict[str, Any], source: str) -> VexDocument:
             for r in _list(v.get("references"), source, where, "references")
             if isinstance(r, dict) and isinstance(r.get("id"), str)
         ]
-        props = {p.get("name"): p.get("value") for p in v.get("properties") or [] if isinstance(p, dict)}
+        props = {
+            p["name"]: p.get("value")
+            for p in _list(v.get("properties"), source, where, "properties")
+            if isinstance(p, dict) and isinstance(p.get("name"), str)
+        }
         raw_state = analysis.get("state")
-        if raw_state not in FROM_CYCLONEDX_STATE:
+        if not isinstance(raw_state, str) or raw_state not in FROM_CYCLONEDX_STATE:
             raise InputError(
                 source, f"analysis.state {raw_state!r} is not one of {', '.join(FROM_CYCLONEDX_STATE)}", where
             )
@@ -275,10 +290,10 @@ def _parse_cyclonedx(doc: dict[str, Any], source: str) -> VexDocument:
         if state is TriageState.NOT_AFFECTED:
             exact = props.get("patchbook:justification")
             raw_just = analysis.get("justification")
-            if exact in {j.value for j in Justification}:
+            if isinstance(exact, str) and exact in {j.value for j in Justification}:
                 justification = Justification(exact)
             elif raw_just is not None:
-                if raw_just not in FROM_CYCLONEDX:
+                if not isinstance(raw_just, str) or raw_just not in FROM_CYCLONEDX:
                     raise InputError(
                         source,
                         f"analysis.justification {raw_just!r} is not one of {', '.join(FROM_CYCLONEDX)}",
@@ -286,7 +301,11 @@ def _parse_cyclonedx(doc: dict[str, Any], source: str) -> VexDocument:
                     )
                 justification = FROM_CYCLONEDX[raw_just]
         reason = str(analysis.get("detail") or "")
-        responses = [r for r in analysis.get("response") or [] if isinstance(r, str)]
+        responses = [
+            r
+            for r in _list(analysis.get("response"), source, where, "analysis.response")
+            if isinstance(r, str)
+        ]
         if responses:
             reason = f"{reason} (response: {', '.join(responses)})".strip()
         products = []
