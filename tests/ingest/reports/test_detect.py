@@ -85,3 +85,8 @@ def test_utf8_bom_is_accepted(reports: Path, tmp_path: Path) -> None:
     path = tmp_path / "bom.json"
     path.write_bytes(b"\xef\xbb\xbf" + (reports / "pip-audit" / "many_vulns_new.json").read_bytes())
     assert parse_report(path).format == "pip-audit-json"
+
+
+def test_a_directory_is_not_a_report(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="not a regular file"):
+        parse_report(tmp_path)

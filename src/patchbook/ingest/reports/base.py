@@ -92,7 +92,11 @@ def load_document(path: Path, max_bytes: int | None = None) -> Any:
         )
     if info.st_size == 0:
         raise InputError(source, "empty file; expected a scanner report")
-    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
+    try:
+        handle = path.open("rb")
+    except OSError as exc:
+        raise InputError(source, f"cannot read: {exc.strerror}") from None
+    with handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
         view = memoryview(mapped)
         try:
             start = len(UTF8_BOM) if view[: len(UTF8_BOM)] == UTF8_BOM else 0
