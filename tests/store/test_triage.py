@@ -258,7 +258,7 @@ def test_rules_file(juice: Store, tmp_path: Path) -> None:
     good.write_text(
         "rules:\n"
         "  - package: lodash\n"
-        "    ecosystem: npm\n"
+        "    ecosystem: NPM\n"
         "    state: not_affected\n"
         "    justification: vulnerable_code_not_present\n"
         "    reason: tree-shaken out of the bundle\n"
@@ -269,7 +269,10 @@ def test_rules_file(juice: Store, tmp_path: Path) -> None:
         "    by: bob\n"
     )
     added = triage.add_rules(juice, triage.read_rules_file(good, "alice"))
-    assert [(r.package, r.created_by) for r in added] == [("lodash", "alice"), (None, "bob")]
+    assert [(r.package, r.ecosystem, r.created_by) for r in added] == [
+        ("lodash", "npm", "alice"),
+        (None, None, "bob"),
+    ]
     assert len(_views(juice)) == 3
     bad = tmp_path / "bad.yaml"
     bad.write_text("rules:\n  - package: lodash\n    state: not_affected\n    reason: r\n")
@@ -277,6 +280,9 @@ def test_rules_file(juice: Store, tmp_path: Path) -> None:
         triage.read_rules_file(bad, "alice")
     bad.write_text("rules:\n  - packages: lodash\n    state: affected\n    reason: r\n")
     with pytest.raises(InputError, match=r"line 2: rules\[0\].packages: unknown key"):
+        triage.read_rules_file(bad, "alice")
+    bad.write_text("rules:\n  - package: x\n    ecosystem: cobol\n    state: affected\n    reason: r\n")
+    with pytest.raises(InputError, match="line 2: unknown ecosystem 'cobol'"):
         triage.read_rules_file(bad, "alice")
     bad.write_text("rules:\n  - state: affected\n    reason: r\n")
     with pytest.raises(InputError, match="at least one of package, advisory, asset tag"):

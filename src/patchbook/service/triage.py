@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 from sqlalchemy.engine import Connection
 
+from patchbook import versions
 from patchbook.errors import InputError
 from patchbook.model.finding import FindingEvent
 from patchbook.model.triage import (
@@ -273,6 +274,13 @@ def new_rule(
         raise fail("a reason is required")
     if not by or not by.strip():
         raise fail("who adds the rule is required (--as)")
+    if ecosystem is not None and package is not None:
+        # Findings carry the ecosystem's normalised name ("django-rest" for "Django_Rest" on PyPI).
+        known = {e.lower(): e for e in versions.KNOWN_ECOSYSTEMS}
+        if ecosystem.lower() not in known:
+            raise fail(f"unknown ecosystem {ecosystem!r}; expected an OSV ecosystem such as npm, PyPI, Maven")
+        ecosystem = known[ecosystem.lower()]
+        package = versions.normalise_name(ecosystem, package)
     expires_at = None
     if expires is not None:
         if expires <= now.date():
