@@ -34,19 +34,20 @@ def test_plan_approve_audit_and_tamper(run: Run, tmp_path: Path) -> None:
     assert run("patch", "approve", pid, "--as", "bob", "--role", "security").returncode == 0
     shown = json.loads(run("patch", "show", pid, "--json").stdout)
     assert shown["approved"] and [a["approver"] for a in shown["approvals"]] == ["alice", "bob"]
-    assert run("patch", "show", "999999").returncode == 2
 
     ok = run("audit", "verify")
     assert ok.returncode == 0 and "intact" in ok.stdout
-    log = json.loads(run("audit", "log", "--json").stdout)["events"]
-    assert [e["action"] for e in log][-2:] == ["patch.approve", "patch.approve"]
-
     db = tmp_path / "home" / "patchbook.db"
     with sqlite3.connect(db) as conn:
-        conn.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = ?", (log[-2]["seq"],))
-    broken = run("audit", "verify")
+        actions = conn.execute("SELECT seq, action FROM audit_events ORDER BY seq").fetchall()
+        assert [a for _, a in actions][-2:] == ["patch.approve", "patch.approve"]
+        alice = actions[-2][0]
+        conn.execute("UPDATE audit_events SET actor = 'mallory' WHERE seq = ?", (alice,))
+    broken = run("audit", "log", "--limit", "1")  # still readable ...
+    assert broken.returncode == 0 and "patch.approve" in broken.stdout
+    broken = run("audit", "verify")  # ... but no longer intact
     assert broken.returncode == 1
-    assert f"broken at row {log[-2]['seq']}" in broken.stdout
+    assert f"broken at row {alice}" in broken.stdout
 
 
 def test_bad_calendar_and_date_are_one_line_exit_2(run: Run, tmp_path: Path) -> None:
