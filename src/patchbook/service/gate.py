@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from patchbook import ingest
+from patchbook.ingest.many import file_sha256
 from patchbook.model.asset import Asset
 from patchbook.model.finding import Finding
 from patchbook.model.gate import GateItem, GateOutcome, GatePolicy
@@ -24,7 +25,7 @@ from patchbook.risk.gate import evaluate
 from patchbook.risk.priority import DEPLOYER_ORDER
 from patchbook.service import risk as risk_service
 from patchbook.service.findings import views
-from patchbook.service.inventory import UnknownAsset, file_sha256, ingest_parsed
+from patchbook.service.inventory import UnknownAsset, ingest_parsed
 from patchbook.store import Store
 from patchbook.store import inventory as inventory_repo
 from patchbook.store.batching import chunks

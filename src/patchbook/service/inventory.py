@@ -19,6 +19,8 @@ from patchbook import ingest as parsers
 from patchbook import versions
 from patchbook.errors import PatchbookError
 from patchbook.ingest.inventory_file import parse_inventory
+from patchbook.ingest.many import file_sha256 as file_sha256  # the one hash of an input file
+from patchbook.ingest.many import parse_many
 from patchbook.match import PackageKey, Unmatched, match, resolve
 from patchbook.match.lifecycle import reconcile
 from patchbook.model.asset import Asset
@@ -187,14 +189,6 @@ def _component_rows(parsed: ParsedInventory) -> tuple[list[dict[str, Any]], list
     return rows, keys, unmatched
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @dataclass
 class _Staged:
     asset_id: int
@@ -300,11 +294,9 @@ def apply_inventory(store: Store, path: Path, progress: Progress | None = None) 
     declared = parse_inventory(path)
     items: list[tuple[str, ParsedInventory, str]] = []
     progress.start("parse SBOMs", sum(len(d.sboms) for d in declared))
+    parsed = iter(parse_many([sbom for d in declared for sbom in d.sboms], progress.advance))
     for d in declared:
-        parts = []
-        for sbom in d.sboms:
-            parts.append((parsers.parse(sbom), file_sha256(sbom)))
-            progress.advance()
+        parts = [next(parsed) for _ in d.sboms]
         parts += contracts.contract_parts(d)  # a contract's declared libraries are components too
         if parts:
             items.append((d.asset.name, *_combined(parts)))
