@@ -107,6 +107,15 @@ def test_scores_are_stored_and_epss_import_rescores_the_estate(store: Store, tmp
     impact = requests_cve.inputs["impact"]
     assert moved.score == pytest.approx(0.5 * impact, rel=1e-4)
     assert after[first.finding.id].score == first.score  # in KEV: probability 1 whatever EPSS says
+    # the set-based EPSS update leaves exactly what a full re-score would compute
+    with store.engine.connect() as conn:
+        full = {row.id: s for row, s in risk_service.compute(conn)}
+    for fid, r in after.items():
+        assert (r.score, r.epss, r.decision) == (
+            pytest.approx(full[fid].score),
+            full[fid].epss,
+            full[fid].decision,
+        )
 
 
 def test_stored_scores_equal_a_full_prioritise_of_each_finding(store: Store) -> None:

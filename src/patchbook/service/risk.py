@@ -25,7 +25,7 @@ from patchbook.model.risk import Priority, Reachability, SeverityAssessment
 from patchbook.risk import best_severity, explain, prioritise
 from patchbook.risk.batch import Scored, Scorer, VulnerabilityInputs, reachability_of, severity_label
 from patchbook.risk.explain import why_line
-from patchbook.risk.priority import CISA_ORDER, DEPLOYER_ORDER
+from patchbook.risk.priority import ASSUMED_PROBABILITY, CISA_ORDER, DEPLOYER_ORDER
 from patchbook.risk.sla import DEFAULT_POLICY, SlaPolicy, load_sla_policy
 from patchbook.store import Store
 from patchbook.store import risk as repo
@@ -171,6 +171,22 @@ def rescore(
 
 
 _REACH: dict[bool | None, Reachability] = {True: "direct", False: "transitive", None: "unknown"}
+
+
+def rescore_epss(conn: Connection) -> RescoreResult:
+    """After an EPSS import: only each score's probability moves (decisions never read EPSS), so the
+    stored scores are updated in one set-based statement instead of being re-decided."""
+    started = time.perf_counter()
+    groups = repo.finding_groups(conn)
+    cves = repo.group_cves(conn, groups)
+    latest = repo.latest_epss(conn, {c for cs in cves.values() for c in cs})
+    group_epss = {
+        g: max((latest[c].epss for c in cves.get(g, ()) if c in latest), default=None) for g in groups
+    }
+    computed = time.perf_counter()
+    n = repo.update_probabilities(conn, group_epss, ASSUMED_PROBABILITY)
+    done = time.perf_counter()
+    return RescoreResult(n, done - started, computed - started, done - computed)
 
 
 def refresh(store: Store) -> int:

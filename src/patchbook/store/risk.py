@@ -301,6 +301,44 @@ def any_findings(conn: Connection) -> bool:
     return conn.execute(sa.select(findings.c.id).limit(1)).first() is not None
 
 
+def finding_groups(conn: Connection) -> list[str]:
+    """The alias groups the estate's findings name."""
+    return [r[0] for r in conn.execute(sa.select(findings.c.alias_group).distinct())]
+
+
+def update_probabilities(
+    conn: Connection, group_epss: dict[str, float | None], assumed: dict[str, float]
+) -> int:
+    """Set every stored score's EPSS, probability and score from its group's new EPSS, in one statement.
+
+    Decisions do not read EPSS, so after an EPSS import nothing else changes: probability = 1 when
+    exploitation is active, else the EPSS, else the assumed floor for the exploitation state (``assumed``);
+    score = probability x impact. ``group_epss`` names every group of the estate (None: no score).
+    """
+    tmp = sa.Table(
+        "pb_group_epss",
+        sa.MetaData(),
+        sa.Column("alias_group", sa.String(128), primary_key=True),
+        sa.Column("epss", sa.Float),
+        prefixes=["TEMPORARY"],
+    )
+    tmp.create(conn)
+    try:
+        if group_epss:
+            conn.execute(sa.insert(tmp), [{"alias_group": g, "epss": e} for g, e in group_epss.items()])
+        s, f, t = finding_scores.c, findings.c, tmp.c
+        cases = [(s.exploitation == state, p) for state, p in assumed.items()]
+        p = sa.case((s.exploitation == "active", 1.0), (t.epss.is_not(None), t.epss), *cases, else_=1.0)
+        stmt = (
+            sa.update(finding_scores)
+            .where(f.id == s.finding_id, t.alias_group == f.alias_group)
+            .values(epss=t.epss, probability=p, score=p * s.impact)
+        )
+        return int(conn.execute(stmt).rowcount)
+    finally:
+        tmp.drop(conn)
+
+
 def _same(value: Any) -> Any:
     return value
 
