@@ -133,7 +133,8 @@ def vulns_of_assets(
     """What affects the versions these assets run now (only these packages, if given), in one join.
 
     Joined in the database rather than sending every version back as a parameter (compiling a
-    10,000-tuple IN list costs more than the lookup). Rows carry ``advisory_id``, ``fixed`` and the advisory's current ``alias_group``.
+    10,000-tuple IN list costs more than the lookup). Rows carry ``advisory_id``, ``fixed`` and the
+    advisory's current ``alias_group``.
     """
     c, vv = components.c, version_vulns.c
     stmt = (
