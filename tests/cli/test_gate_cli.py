@@ -150,3 +150,19 @@ def test_bad_sbom_exit_2_and_no_report_file(fed: Run, tmp_path: Path) -> None:
     r = fed("gate", "--asset", "a", "--sbom", str(bad), "--format", "sarif", "-o", str(out))
     assert r.returncode == 2 and str(bad) in r.stderr
     assert not out.exists()
+
+
+def test_findings_triaged_away_never_fail_the_build(fed: Run) -> None:
+    added = fed("triage", "rule", "add", "--advisory", "CVE-2021-44228", "--state", "not_affected",
+                "--justification", "vulnerable_code_not_in_execute_path",
+                "--reason", "JNDI lookup class removed from the jar", "--as", "appsec")
+    assert added.returncode == 0, added.stderr
+    r = fed("gate", "--asset", "settlement-service", "--sbom", str(SETTLEMENT), "--format", "json")
+    doc = json.loads(r.stdout)
+    assert "CVE-2021-44228" not in {v["vulnerability"] for v in doc["violations"]}
+    assert {v["vulnerability"] for v in doc["violations"]} == {"CVE-2021-45046"}  # still in KEV, untriaged
+    sarif = json.loads(fed("gate", "--asset", "settlement-service", "--sbom", str(SETTLEMENT),
+                           "--format", "sarif").stdout)
+    result = next(x for x in sarif["runs"][0]["results"] if x["ruleId"] == "CVE-2021-44228")
+    assert "not_affected" in result["suppressions"][0]["justification"]
+    assert result["level"] == "warning"

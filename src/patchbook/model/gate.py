@@ -25,6 +25,9 @@ class GateItem:
     cvss: float | None
     summary: str
     why: str  # the top reason line of the priority
+    # set when triage takes the finding off the working list (not_affected, false_positive, or a running
+    # risk acceptance): it no longer fails a build and is reported as suppressed, with this label
+    suppressed_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

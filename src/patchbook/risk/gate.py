@@ -74,7 +74,7 @@ def evaluate(
         if rule is not None:
             used.add(id(rule))
             ignored.append((item, rule))
-        elif rules:
+        elif rules and item.suppressed_by is None:  # triaged away: reported, never a violation
             violations.append(Violation(item, rules))
     return GateOutcome(
         asset=asset,

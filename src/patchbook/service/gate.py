@@ -21,11 +21,13 @@ from patchbook.ingest.many import file_sha256
 from patchbook.model.asset import Asset
 from patchbook.model.finding import Finding
 from patchbook.model.gate import GateItem, GateOutcome, GatePolicy
+from patchbook.model.triage import TriageView
 from patchbook.risk.gate import evaluate
 from patchbook.risk.priority import DEPLOYER_ORDER
 from patchbook.service import risk as risk_service
 from patchbook.service.findings import views
 from patchbook.service.inventory import UnknownAsset, ingest_parsed
+from patchbook.service.triage import triage_map
 from patchbook.store import Store
 from patchbook.store import inventory as inventory_repo
 from patchbook.store.batching import chunks
@@ -85,6 +87,7 @@ def gate_items(conn: Connection, findings: Sequence[Finding]) -> list[GateItem]:
     scored = risk_service.compute(conn, list(by_id))
     shown = {v.finding.id: v for v in views(conn, findings)}
     members = _members(conn, sorted({f.alias_group for f in findings}))
+    triaged = {i: t for i, t in triage_map(conn, list(by_id)).items() if t.suppressed}
     items = []
     for row, s in scored:
         f = by_id[row.id]
@@ -105,9 +108,15 @@ def gate_items(conn: Connection, findings: Sequence[Finding]) -> list[GateItem]:
             cvss=s.severity_score,
             summary=view.summary if view else "",
             why=s.why,
+            suppressed_by=_triage_text(triaged[f.id]) if f.id in triaged else None,
         ))
     items.sort(key=lambda i: (DEPLOYER_ORDER[i.decision], -i.score, i.package, i.alias_group))
     return items
+
+
+def _triage_text(t: TriageView) -> str:
+    by = f" by {t.actor}" if t.actor else ""
+    return f"triage: {t.label}{by}" + (f": {t.reason}" if t.reason else "")
 
 
 def _members(conn: Connection, groups: Sequence[str]) -> dict[str, list[str]]:

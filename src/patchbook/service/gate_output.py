@@ -42,6 +42,7 @@ def _item_dict(item: GateItem) -> dict[str, Any]:
         "cvss": item.cvss,
         "summary": item.summary,
         "why": item.why,
+        "suppressed_by": item.suppressed_by,
     }
 
 
@@ -182,6 +183,9 @@ def to_sarif(outcome: GateOutcome) -> dict[str, Any]:
                 "justification": f"{rule.reason} (expires {rule.expires.isoformat()}"
                 + (f", approved by {rule.approved_by})" if rule.approved_by else ")"),
             }]
+        elif item.suppressed_by is not None:
+            result["suppressions"] = [{"kind": "external", "status": "accepted",
+                                       "justification": item.suppressed_by}]
         results.append(result)
     return {
         "$schema": SARIF_SCHEMA,
@@ -208,9 +212,11 @@ def to_junit(outcome: GateOutcome) -> bytes:
     violating = {v.item.finding_id: v.rules for v in outcome.violations}
     ignored = {i.finding_id: r for i, r in outcome.ignored}
     suites = ET.Element("testsuites", name="patchbook gate")
+    skipped = len(outcome.ignored) + sum(1 for i in outcome.items
+                                         if i.suppressed_by is not None and i.finding_id not in ignored)
     suite = ET.SubElement(
         suites, "testsuite", name=f"patchbook gate: {outcome.asset}", tests=str(len(outcome.items)),
-        failures=str(len(outcome.violations)), errors="0", skipped=str(len(outcome.ignored)),
+        failures=str(len(outcome.violations)), errors="0", skipped=str(skipped),
     )
     props = ET.SubElement(suite, "properties")
     ET.SubElement(props, "property", name="sbom", value=outcome.sbom)
@@ -230,6 +236,8 @@ def to_junit(outcome: GateOutcome) -> bytes:
         elif item.finding_id in ignored:
             rule = ignored[item.finding_id]
             ET.SubElement(case, "skipped", message=f"ignored until {rule.expires.isoformat()}: {rule.reason}")
+        elif item.suppressed_by is not None:
+            ET.SubElement(case, "skipped", message=item.suppressed_by)
     ET.indent(suites)
     xml: bytes = ET.tostring(suites, encoding="utf-8", xml_declaration=True)
     return xml + b"\n"
