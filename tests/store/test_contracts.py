@@ -140,6 +140,7 @@ def test_bug_list_import_later_rematches_contracts(store: Store, shared_data: Pa
     [report] = service.import_bug_files(store, [shared_data / "solidity" / "bugs.json"])
     assert report.kind == "solc-bugs" and report.counts.inserted == 59
     assert report.findings_opened == 5
+    assert report.upstream_marker == "59 bugs, newest SOL-2023-3"
     [again] = service.import_bug_files(store, [shared_data / "solidity" / "bugs.json"])
     assert (again.counts.unchanged, again.findings_opened) == (59, 0)
 
@@ -202,50 +203,48 @@ def test_inventory_apply_declares_contracts(
         assert conn.execute(sa.select(sa.func.count()).select_from(contracts)).scalar_one() == 2
 
 
-@pytest.mark.parametrize(
-    ("old", "new", "expected"),
-    [
-        (
-            "address: 0x00000000000000000000000000000000000000a1",
-            "address: 0x12",
-            "line 8: assets[0].contract.address: expected a 20-byte hex address",
-        ),
-        ("proxy: uups", "proxy: diamond", "line 12: assets[0].contract.proxy: unknown value 'diamond'"),
-        (
-            "min_delay: 48h",
-            "min_delay: soon",
-            "line 14: assets[0].contract.timelock.min_delay: expected a delay",
-        ),
-        (
-            "{threshold: 3, signers: 5}",
-            "{threshold: 3, signers: 2}",
-            "line 15: assets[0].contract.multisig.signers: 2 signers cannot reach",
-        ),
-        (
-            "version: 0.8.15,",
-            "version: latest,",
-            "line 10: assets[0].contract.compiler.version: 'latest' is not a solc version",
-        ),
-        (
-            "evm_version: london",
-            "evm_version: merge",
-            "line 10: assets[0].contract.compiler.evm_version: unknown value 'merge'",
-        ),
-        (
-            "    kind: contract\n    value_at_risk_usd",
-            "    kind: service\n    value_at_risk_usd",
-            "line 6: assets[0].contract: only for kind contract",
-        ),
-    ],
+BAD_SECTIONS = (
+    (
+        "address: 0x00000000000000000000000000000000000000a1",
+        "address: 0x12",
+        "line 8: assets[0].contract.address: expected a 20-byte hex address",
+    ),
+    ("proxy: uups", "proxy: diamond", "line 12: assets[0].contract.proxy: unknown value 'diamond'"),
+    (
+        "min_delay: 48h",
+        "min_delay: soon",
+        "line 14: assets[0].contract.timelock.min_delay: expected a delay",
+    ),
+    (
+        "{threshold: 3, signers: 5}",
+        "{threshold: 3, signers: 2}",
+        "line 15: assets[0].contract.multisig.signers: 2 signers cannot reach",
+    ),
+    (
+        "version: 0.8.15,",
+        "version: latest,",
+        "line 10: assets[0].contract.compiler.version: 'latest' is not a solc version",
+    ),
+    (
+        "evm_version: london",
+        "evm_version: merge",
+        "line 10: assets[0].contract.compiler.evm_version: unknown value 'merge'",
+    ),
+    (
+        "    kind: contract\n    value_at_risk_usd",
+        "    kind: service\n    value_at_risk_usd",
+        "line 6: assets[0].contract: only for kind contract",
+    ),
 )
-def test_bad_contract_sections_name_the_line_and_write_nothing(
-    store: Store, tmp_path: Path, old: str, new: str, expected: str
-) -> None:
+
+
+def test_bad_contract_sections_name_the_line_and_write_nothing(store: Store, tmp_path: Path) -> None:
     path = tmp_path / "inventory.yaml"
-    assert old in INVENTORY
-    path.write_text(INVENTORY.replace(old, new, 1))
-    with pytest.raises(InputError) as info:
-        inventory_service.apply_inventory(store, path)
-    assert expected in str(info.value)
-    with store.engine.connect() as conn:
-        assert conn.execute(sa.select(sa.func.count()).select_from(assets)).scalar_one() == 0
+    for old, new, expected in BAD_SECTIONS:  # one store for all cases: each must leave it empty
+        assert old in INVENTORY
+        path.write_text(INVENTORY.replace(old, new, 1))
+        with pytest.raises(InputError) as info:
+            inventory_service.apply_inventory(store, path)
+        assert expected in str(info.value)
+        with store.engine.connect() as conn:
+            assert conn.execute(sa.select(sa.func.count()).select_from(assets)).scalar_one() == 0

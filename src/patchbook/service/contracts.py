@@ -323,7 +323,8 @@ def import_bug_list(conn: Connection, path: Path, fetch: FetchInfo | None = None
     )
     if bug_list.bugs:
         counts = repo.replace_bugs(conn, bug_list.bugs, import_id)
-        marker = max((b.published or "" for b in bug_list.bugs), default="") or None
+        newest = max(bug_list.bugs, key=lambda bug: tuple(int(n) for n in bug.uid.split("-")[1:]))
+        marker = f"{len(bug_list.bugs)} bugs, newest {newest.uid}"
     else:
         assert bug_list.by_version is not None
         counts = repo.replace_releases(conn, bug_list.by_version, import_id)
