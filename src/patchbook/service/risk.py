@@ -23,7 +23,14 @@ from patchbook.errors import InputError
 from patchbook.model.finding import Finding
 from patchbook.model.risk import Priority, Reachability, SeverityAssessment
 from patchbook.risk import best_severity, explain, prioritise
-from patchbook.risk.batch import Scored, Scorer, VulnerabilityInputs, reachability_of, severity_label
+from patchbook.risk.batch import (
+    Decision,
+    Scored,
+    Scorer,
+    VulnerabilityInputs,
+    reachability_of,
+    severity_label,
+)
 from patchbook.risk.explain import why_line
 from patchbook.risk.priority import ASSUMED_PROBABILITY, CISA_ORDER, DEPLOYER_ORDER
 from patchbook.risk.sla import DEFAULT_POLICY, SlaPolicy, load_sla_policy
@@ -60,6 +67,9 @@ class _Inputs:
         self.epss = repo.latest_epss(conn, {c for cs in self.cves.values() for c in cs})
         self._severity: dict[tuple[str, ...], SeverityAssessment | None] = {}
         self._vulns: dict[tuple[str, tuple[str, ...]], VulnerabilityInputs] = {}
+        # (group, advisory ids) -> (inputs, a small int naming its decision class), for the re-score loop
+        self.classed: dict[tuple[str, tuple[str, ...]], tuple[VulnerabilityInputs, int]] = {}
+        self._classes: dict[Any, int] = {}
 
     def severity(self, advisory_ids: tuple[str, ...]) -> SeverityAssessment | None:
         if advisory_ids not in self._severity:
@@ -94,6 +104,12 @@ class _Inputs:
             )
             self._vulns[key] = hit
         return hit
+
+    def classify(self, group: str, advisory_ids: tuple[str, ...]) -> tuple[VulnerabilityInputs, int]:
+        vuln = self.vulnerability(group, advisory_ids)
+        cls = self._classes.setdefault(vuln.decision_key, len(self._classes))
+        self.classed[(group, advisory_ids)] = (vuln, cls)
+        return vuln, cls
 
 
 def compute(
@@ -136,23 +152,29 @@ def rescore(
     rows = repo.finding_rows(conn, ids)
     inputs = _Inputs(conn, rows)
     scorer = Scorer(sla or sla_policy())
-    assets, vulnerability, decide = inputs.assets, inputs.vulnerability, scorer.decide
+    assets, classed, classify, decide = inputs.assets, inputs.classed, inputs.classify, scorer.decide
     now = datetime.now(UTC)
     days: dict[datetime, date] = {}
+    decided: dict[tuple[int, int, bool | None], Decision] = {}
     out = []
-    for r in rows:
-        day = days.get(r.first_seen)
+    # Plain tuples, local names and int-keyed caches: this loop runs once per finding of the estate.
+    for fid, asset_id, group, advisory_ids, direct, first_seen, _state in rows:
+        entry = classed.get((group, advisory_ids)) or classify(group, advisory_ids)
+        vuln = entry[0]
+        key = (asset_id, entry[1], direct)
+        d = decided.get(key)
+        if d is None:
+            d = decided[key] = decide(asset_id, assets[asset_id], vuln, _REACH[direct])
+        day = days.get(first_seen)
         if day is None:
-            day = days[r.first_seen] = r.first_seen.date()
-        vuln = vulnerability(r.alias_group, r.advisory_ids)
-        d = decide(r.asset_id, assets[r.asset_id], vuln, _REACH[r.direct])
+            day = days[first_seen] = first_seen.date()
         p = d.priority
         due_on = day + d.delta
         if d.cap is not None and d.cap < due_on:
             due_on = d.cap
         out.append(
             (
-                r.id,
+                fid,
                 p.deployer,
                 p.cisa,
                 vuln.probability * p.risk.impact,

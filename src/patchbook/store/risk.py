@@ -1,7 +1,8 @@
 """Repository for the risk stage: EPSS history, and each finding's current score.
 
-Reads are set-based (a handful of queries for a whole estate); writes go through ``bulk.insert_tuples``
-(COPY on PostgreSQL), so re-scoring 200,000 findings costs seconds, not minutes.
+Reads are set-based (a handful of queries for a whole estate); scores are written with COPY (PostgreSQL)
+or one executemany (SQLite), below SQLAlchemy's per-row processing, so re-scoring 200,000 findings
+costs seconds, not minutes.
 """
 
 from __future__ import annotations
@@ -133,10 +134,12 @@ def _all_finding_rows(conn: Connection) -> list[FindingRow]:
     so each distinct raw value is converted once."""
     times: dict[Any, datetime] = {}
     lists: dict[Any, tuple[str, ...]] = {}
+    # PostgreSQL would decode every row's jsonb; as text, each distinct list is decoded once below
+    ids_column = "advisory_ids::text" if conn.dialect.name == "postgresql" else "advisory_ids"
     cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     try:
         cursor.execute(
-            "SELECT id, asset_id, alias_group, advisory_ids, direct, first_seen, state FROM findings"
+            f"SELECT id, asset_id, alias_group, {ids_column}, direct, first_seen, state FROM findings"
         )
         fetched = cursor.fetchall()
     finally:
@@ -251,8 +254,15 @@ def replace_scores(conn: Connection, rows: Sequence[Sequence[Any]], ids: Sequenc
     else:
         for part in chunks(sorted(ids)):
             conn.execute(sa.delete(finding_scores).where(finding_scores.c.finding_id.in_(part)))
-    if conn.dialect.name != "sqlite":
-        insert_tuples(conn, finding_scores, SCORE_COLUMNS, rows)
+    if conn.dialect.name == "postgresql":
+        # COPY; psycopg adapts the dates and the aware timestamp itself (no per-row bind processing)
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY finding_scores ({', '.join(SCORE_COLUMNS)}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+        finally:
+            cursor.close()
         return
     # SQLite keeps dates and timestamps as the text SQLAlchemy's types write. A re-score has a few
     # hundred distinct due dates and one timestamp, so each is converted once instead of per row.
