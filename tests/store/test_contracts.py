@@ -99,6 +99,10 @@ def test_compiler_bugs_become_findings_and_follow_a_compiler_upgrade(store: Stor
         assert f.fixed_versions == ("0.8.17",)
         stored = {b["name"]: b["status"] for b in service.compiler_bug_status(conn, "options-vault")}
         assert stored == statuses
+        # what the risk model can read for the finding's advisory id (the bug's name)
+        record = repo.bug_records(conn, f.advisory_ids)["StorageWriteRemovalBeforeConditionalTermination"]
+        assert record["database_specific"]["severity"] == "HIGH"  # the bug list says medium/high
+        assert record["aliases"] == ["SOL-2022-7"] and record["references"][0]["url"].startswith("https://")
     # same compiler again: nothing changes
     again = service.save_contract(store, ASSET, VAULT, "test")
     assert again.compiler is not None and again.compiler.opened == again.compiler.fixed == 0

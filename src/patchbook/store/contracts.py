@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -206,4 +206,38 @@ def load_releases(conn: Connection) -> dict[str, list[str]]:
     return {
         r.version: list(r.bugs)
         for r in conn.execute(sa.select(solc_releases.c.version, solc_releases.c.bugs))
+    }
+
+
+# The bug list's severities on the GHSA scale the risk model reads from database_specific.severity.
+_GHSA_BAND = {
+    "very low": "LOW",
+    "low": "LOW",
+    "low/medium": "MODERATE",
+    "medium": "MODERATE",
+    "medium/high": "HIGH",
+    "high": "HIGH",
+}
+
+
+def bug_records(conn: Connection, names: Collection[str]) -> dict[str, dict[str, Any]]:
+    """Compiler bugs shaped like the OSV records the risk model reads (summary, severity band,
+    references), keyed by bug name, the advisory id of a compiler-bug finding."""
+    wanted = set(names)
+    if not wanted:
+        return {}
+    return {
+        b.name: {
+            "id": b.name,
+            "aliases": [b.uid],
+            "summary": b.summary,
+            "severity": [],
+            "database_specific": {
+                "severity": _GHSA_BAND.get(b.severity, "MODERATE"),
+                "solc_severity": b.severity,
+            },
+            "references": [{"type": "WEB", "url": b.link}] if b.link else [],
+        }
+        for b in load_bugs(conn)
+        if b.name in wanted
     }
