@@ -24,7 +24,7 @@ from patchbook.service import inventory as inventory_service
 from patchbook.store import Store
 from patchbook.store import contracts as repo
 from patchbook.store.findings import list_findings
-from patchbook.store.schema import assets, contracts
+from patchbook.store.schema import assets, contracts, finding_events, findings
 
 VAULT = ContractDetails(
     chain="ethereum",
@@ -108,7 +108,7 @@ def test_compiler_bugs_become_findings_and_follow_a_compiler_upgrade(store: Stor
     assert again.compiler is not None and again.compiler.opened == again.compiler.fixed == 0
     # 0.8.21: everything fixed by 0.8.21 is fixed; VerbatimInvalidDeduplication (fixed 0.8.23) stays
     upgraded = service.save_contract(
-        store, ASSET, VAULT.__class__(**{**_fields(VAULT), "compiler_version": "0.8.21"}), "t"
+        store, ASSET, ContractDetails(**{**_fields(VAULT), "compiler_version": "0.8.21"}), "t"
     )
     assert upgraded.compiler is not None and upgraded.compiler.fixed == 4
     assert set(_open(store, "options-vault", service.SOLC_ECOSYSTEM)) == {"SOL-2023-3"}
@@ -252,3 +252,17 @@ def test_bad_contract_sections_name_the_line_and_write_nothing(store: Store, tmp
         assert expected in str(info.value)
         with store.engine.connect() as conn:
             assert conn.execute(sa.select(sa.func.count()).select_from(assets)).scalar_one() == 0
+
+
+def test_a_library_change_leaves_compiler_findings_alone(store: Store, bug_list: None) -> None:
+    service.save_contract(store, ASSET, VAULT, "test")
+    newer = ContractDetails(**{**_fields(VAULT), "libraries": (Library("@openzeppelin/contracts", "4.9.3"),)})
+    service.save_contract(store, ASSET, newer, "test")
+    assert len(_open(store, "options-vault", service.SOLC_ECOSYSTEM)) == 5
+    with store.engine.connect() as conn:
+        events = conn.execute(
+            sa.select(finding_events.c.event)
+            .join(findings, findings.c.id == finding_events.c.finding_id)
+            .where(findings.c.ecosystem == service.SOLC_ECOSYSTEM)
+        ).scalars()
+        assert set(events) == {"opened"}  # the dependency ingest neither closed nor reopened them
