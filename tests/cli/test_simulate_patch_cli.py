@@ -40,4 +40,7 @@ def test_simulate_a_planned_patch(run: Run, tmp_path: Path) -> None:
     assert out["patch"] == patch_id and out["verdict"] == "rollback" and html.stat().st_size > 10_000
     hist = json.loads(run("simulate", "history", "--patch", str(patch_id), "--json").stdout)
     assert [h["id"] for h in hist] == [out["run_id"]] and hist[0]["verdict"] == "rollback"
+    shown = json.loads(run("patch", "show", str(patch_id), "--json").stdout)
+    assert shown["simulation"] == {"verdict": "rollback", "score": 0.0, "run": out["run_id"]}
+    assert "simulated deployment: ROLLBACK" in run("patch", "show", str(patch_id)).stdout
     assert run("audit", "verify").returncode == 0

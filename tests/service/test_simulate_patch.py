@@ -14,9 +14,10 @@ from patchbook.model.asset import Asset, AssetKind, Criticality
 from patchbook.service.feeds import import_paths
 from patchbook.service.inventory import add_asset, ingest_file
 from patchbook.service.plan import make_plan
-from patchbook.service.simulations import expand, set_profile, simulate_patch
+from patchbook.service.simulations import expand, patch_upgrades, set_profile, simulate_patch
 from patchbook.store import Store
 from patchbook.store import audit as audit_repo
+from patchbook.store import plans as plans_repo
 from patchbook.store import simulations as repo
 
 DEMO = Path(patchbook.__file__).parent / "demo" / "data"
@@ -57,6 +58,9 @@ def test_patch_that_changes_fills_is_rolled_back_and_recorded(store: Store, tmp_
         stored = repo.runs(conn, patch_id=patch_id)
         assert [r.id for r in stored] == [done.run_id] and stored[0].verdict == "rollback"
         assert "--build 1.4.3-tick" in stored[0].candidate_cmd
+        patch = plans_repo.get_patch(conn, patch_id)
+        assert patch is not None and patch_upgrades(patch.detail)  # the SBOM's fixes, as planned
+        assert all(u["package"] and u["target"] for u in patch_upgrades(patch.detail))
         assert stored[0].run["verdict"] == "rollback"
         assert repo.latest_verdicts(conn, [patch_id]) == {patch_id: ("rollback", 0.0, done.run_id)}
         events = audit_repo.events(conn, subject=f"patch:{patch_id}")

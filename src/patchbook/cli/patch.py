@@ -88,6 +88,14 @@ def show(patch_id: int = typer.Argument(..., help="The patch's id."), json: bool
     for a in d["approvals"]:
         console.print(f"  approved by {a['approver']} as {a['role']} at {a['at']}")
     console.print("[green]approved[/]" if d["approved"] else f"missing: {', '.join(d['missing'])}")
+    sim = d.get("simulation")
+    if isinstance(sim, dict):
+        console.print(
+            f"simulated deployment: {sim['verdict'].upper()} (score {sim['score']:g}, run {sim['run']}; "
+            f"`patchbook simulate history --patch {d['id']}`)"
+        )
+    elif d["kind"] == "software":
+        console.print(f"not simulated yet: `patchbook simulate patch {d['id']}`")
 
 
 @app.command()

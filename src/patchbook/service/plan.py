@@ -33,6 +33,7 @@ from patchbook.plan.remediation import PlanFinding, Records, remediate
 from patchbook.store import Store
 from patchbook.store import audit as audit_repo
 from patchbook.store import plans as repo
+from patchbook.store import simulations as simulations_repo
 from patchbook.store.inventory import list_assets
 from patchbook.store.schema import advisories, affected_packages, components, snapshots
 
@@ -351,6 +352,7 @@ class PatchView:
     approvals: list[repo.StoredApproval]
     requirement: policy.Requirement
     status: policy.Status
+    simulation: tuple[str, float, int] | None = None  # newest simulated deployment: verdict, score, run
 
     def as_dict(self) -> dict[str, Any]:
         p = self.patch
@@ -378,14 +380,18 @@ class PatchView:
             "approvals": [
                 {"approver": a.approver, "role": a.role, "at": a.at.isoformat()} for a in self.approvals
             ],
+            "simulation": None if self.simulation is None else {
+                "verdict": self.simulation[0], "score": self.simulation[1], "run": self.simulation[2]},
             **p.detail,
         }
 
 
-def _view(p: repo.StoredPatch, given: Sequence[repo.StoredApproval]) -> PatchView:
+def _view(
+    p: repo.StoredPatch, given: Sequence[repo.StoredApproval], simulated: tuple[str, float, int] | None = None
+) -> PatchView:
     req = policy.requirement(p.environment, emergency=p.emergency)
     approvals = [policy.Approval(a.approver, a.role, a.at) for a in given]
-    return PatchView(p, list(given), req, policy.status(req, approvals, p.requested_by))
+    return PatchView(p, list(given), req, policy.status(req, approvals, p.requested_by), simulated)
 
 
 def list_patches(store: Store, run_id: int | None = None) -> tuple[repo.PlanRun, list[PatchView]]:
@@ -395,7 +401,8 @@ def list_patches(store: Store, run_id: int | None = None) -> tuple[repo.PlanRun,
             raise NoPlan()
         found = repo.run_patches(conn, run.id)
         given = repo.approvals(conn, [p.id for p in found])
-    return run, [_view(p, given[p.id]) for p in found]
+        simulated = simulations_repo.latest_verdicts(conn, [p.id for p in found])
+    return run, [_view(p, given[p.id], simulated.get(p.id)) for p in found]
 
 
 def show_patch(store: Store, patch_id: int) -> PatchView:
@@ -403,7 +410,8 @@ def show_patch(store: Store, patch_id: int) -> PatchView:
         p = repo.get_patch(conn, patch_id)
         if p is None:
             raise UnknownPatch(patch_id)
-        return _view(p, repo.approvals(conn, [p.id])[p.id])
+        simulated = simulations_repo.latest_verdicts(conn, [p.id]).get(p.id)
+        return _view(p, repo.approvals(conn, [p.id])[p.id], simulated)
 
 
 def approve(store: Store, patch_id: int, approver: str, role: str) -> PatchView:

@@ -100,6 +100,12 @@ def expand(template: str, *, profile_dir: Path, upgrades: list[dict[str, Any]], 
     return template.format(**values)
 
 
+def patch_upgrades(detail: dict[str, Any]) -> list[dict[str, Any]]:
+    """The component upgrades a stored patch makes (those with a target version)."""
+    planned = detail.get("patch") or {}
+    return [u for u in planned.get("upgrades", []) if u.get("target")]
+
+
 def _flow(profile: Profile, source: str) -> Path | list[dict[str, Any]]:
     if profile.flow is not None:
         if not profile.flow.is_file():
@@ -133,7 +139,7 @@ def simulate_patch(
     path = Path(stored.source)
     sha = _sha256(path)
     profile = load_profile(path)
-    upgrades = [u for u in patch.detail.get("upgrades", []) if u.get("target")]
+    upgrades = patch_upgrades(patch.detail)
     cmds = []
     for arm in (profile.baseline, profile.candidate):
         if arm.command is None:
