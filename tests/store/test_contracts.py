@@ -103,6 +103,8 @@ def test_compiler_bugs_become_findings_and_follow_a_compiler_upgrade(store: Stor
         record = repo.bug_records(conn, f.advisory_ids)["StorageWriteRemovalBeforeConditionalTermination"]
         assert record["database_specific"]["severity"] == "HIGH"  # the bug list says medium/high
         assert record["aliases"] == ["SOL-2022-7"] and record["references"][0]["url"].startswith("https://")
+        [affected] = record["affected"]
+        assert affected["ranges"][0]["events"] == [{"introduced": "0.8.13"}, {"fixed": "0.8.17"}]
     # same compiler again: nothing changes
     again = service.save_contract(store, ASSET, VAULT, "test")
     assert again.compiler is not None and again.compiler.opened == again.compiler.fixed == 0

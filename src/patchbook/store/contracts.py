@@ -221,8 +221,9 @@ _GHSA_BAND = {
 
 
 def bug_records(conn: Connection, names: Collection[str]) -> dict[str, dict[str, Any]]:
-    """Compiler bugs shaped like the OSV records the risk model reads (summary, severity band,
-    references), keyed by bug name, the advisory id of a compiler-bug finding."""
+    """Compiler bugs shaped like the OSV records the risk model and the planner read (summary,
+    severity band, references, the affected solc range), keyed by bug name, the advisory id of a
+    compiler-bug finding."""
     wanted = set(names)
     if not wanted:
         return {}
@@ -237,6 +238,21 @@ def bug_records(conn: Connection, names: Collection[str]) -> dict[str, dict[str,
                 "solc_severity": b.severity,
             },
             "references": [{"type": "WEB", "url": b.link}] if b.link else [],
+            # solc versions are SemVer: a SEMVER range lets version code find the lowest fixing release
+            "affected": [
+                {
+                    "package": {"ecosystem": "solidity-compiler", "name": "solc"},
+                    "ranges": [
+                        {
+                            "type": "SEMVER",
+                            "events": [
+                                {"introduced": b.introduced or "0"},
+                                *([{"fixed": b.fixed}] if b.fixed else []),
+                            ],
+                        }
+                    ],
+                }
+            ],
         }
         for b in load_bugs(conn)
         if b.name in wanted
