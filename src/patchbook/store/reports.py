@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection
 from patchbook.model.finding import FindingState, Identity
 from patchbook.model.report import CodeFinding
 from patchbook.store.batching import chunks
-from patchbook.store.bulk import insert_rows, insert_tuples
+from patchbook.store.bulk import insert_tuples
 from patchbook.store.schema import (
     alias_members,
     assets,
@@ -114,6 +114,10 @@ def record_import(
 _FINDING_COLUMNS = (
     "asset_id", "ecosystem", "package", "alias_group", "state", "installed_version", "fixed_versions",
     "advisory_ids", "direct", "first_seen", "last_seen", "state_changed_at",
+)  # fmt: skip
+_CODE_COLUMNS = (
+    "asset_id", "tool", "rule_id", "fingerprint", "state", "severity", "level", "security_severity",
+    "message", "file", "line", "first_seen", "last_seen", "state_changed_at",
 )  # fmt: skip
 _DETAIL_COLUMNS = (
     "finding_id", "source", "severity", "stated_severity", "title", "ids", "fixed_versions", "updated_at",
@@ -332,40 +336,23 @@ def apply_code_findings(
             existing[(r.tool, r.rule_id, r.fingerprint)] = (r.id, r.state)
     applied = Applied()
     new = [s for s in stated if code_identity(s) not in existing]
-    insert_rows(
-        conn,
-        code_findings,
-        [
-            {
-                "asset_id": asset_id,
-                "tool": s.tool,
-                "rule_id": s.rule_id,
-                "fingerprint": s.fingerprint,
-                "state": _OPEN,
-                **_code_fields(s),
-                "first_seen": now,
-                "last_seen": now,
-                "state_changed_at": now,
-            }
-            for s in new
-        ],
-    )
     if new:
-        wanted = {code_identity(s) for s in new}
-        for part in chunks(sorted(set(tools))):
-            for added in conn.execute(
-                sa.select(c.id, c.tool, c.rule_id, c.fingerprint).where(
-                    c.asset_id == asset_id, c.tool.in_(part)
-                )
-            ):
-                key = (added.tool, added.rule_id, added.fingerprint)
-                if key in wanted:
-                    existing[key] = (added.id, _OPEN)
+        before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.id), 0))).scalar_one()
+        tail = (now, now, now)  # first seen, last seen, state changed
+        insert_tuples(
+            conn,
+            code_findings,
+            _CODE_COLUMNS,
+            [(asset_id, *code_identity(s), _OPEN, s.severity.value, s.level, *_place(s), *tail) for s in new],
+        )
+        for added in conn.execute(
+            sa.select(c.id, c.tool, c.rule_id, c.fingerprint).where(c.asset_id == asset_id, c.id > before)
+        ):
+            existing[(added.tool, added.rule_id, added.fingerprint)] = (added.id, _OPEN)
     applied.opened = len(new)
     new_keys = {code_identity(s) for s in new}
-    events: list[dict[str, Any]] = [
-        {"code_finding_id": existing[k][0], "at": now, "event": "opened", "detail": {}} for k in new_keys
-    ]
+    nothing = json_dumps({})
+    events: list[tuple[Any, ...]] = [(existing[k][0], now, "opened", nothing) for k in new_keys]
     updates: list[dict[str, Any]] = []
     for s in stated:
         key = code_identity(s)
@@ -376,9 +363,7 @@ def apply_code_findings(
         row["state_changed_at"] = now if state != _OPEN else None
         updates.append(row)
         if state != _OPEN:
-            events.append(
-                {"code_finding_id": finding_id, "at": now, "event": "reopened", "detail": {"from": state}}
-            )
+            events.append((finding_id, now, "reopened", json_dumps({"from": state})))
             applied.reopened += 1
     seen = {code_identity(s) for s in stated}
     gone = [v[0] for k, v in existing.items() if k not in seen and v[1] == _OPEN]
@@ -392,13 +377,16 @@ def apply_code_findings(
             conn.execute(update, batch)
     if gone:
         conn.execute(update, [{"b_id": i, "state": _INACTIVE, "state_changed_at": now} for i in gone])
-        events += [
-            {"code_finding_id": i, "at": now, "event": "inactive", "detail": {"reason": "no longer reported"}}
-            for i in gone
-        ]
+        why = json_dumps({"reason": "no longer reported"})
+        events += [(i, now, "inactive", why) for i in gone]
     applied.inactive = applied.withdrawn = len(gone)
-    insert_rows(conn, code_finding_events, events)
+    columns = ("code_finding_id", "at", "event", "detail")
+    insert_tuples(conn, code_finding_events, columns, events, json_text=True)
     return applied
+
+
+def _place(s: CodeFinding) -> tuple[float | None, str, str | None, int | None]:
+    return (s.security_severity, s.message, s.file, s.line)
 
 
 def _code_fields(s: CodeFinding) -> dict[str, Any]:
