@@ -84,6 +84,8 @@ def test_epss_import_rescores_and_reorders(run: Run, shared_data: Path, tmp_path
     after = json.loads(run("findings", "list", "--state", "open", "--json").stdout)["findings"]
     ids = [f["id"] for f in after]
     assert ids.index(jinja_cve["id"]) < ids.index(requests_cve["id"])  # EPSS 0.9 now outranks 0.001
+    status = json.loads(run("feeds", "status", "--json").stdout)["epss"]
+    assert status == {"days": 1, "latest": "2025-06-18", "model_version": "v2025.03.14", "scores": 17}
     jinja = after[ids.index(jinja_cve["id"])]
     assert jinja["epss"] == 0.9 and jinja["decision"] == jinja_cve["decision"]
 

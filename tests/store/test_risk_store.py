@@ -59,6 +59,8 @@ def test_epss_import_keeps_each_day_and_counts_unknown_cves(
     with store.engine.connect() as conn:
         latest = repo.latest_epss(conn, ["CVE-2021-28831", "CVE-2021-44228", "CVE-1999-0001"])
         history = repo.epss_history(conn, "CVE-2021-28831")
+        status = repo.epss_status(conn)
+    assert status == {"days": 2, "latest": "2025-06-19", "model_version": "v2025.03.14", "scores": 16}
     assert set(latest) == {"CVE-2021-28831", "CVE-2021-44228"}
     assert latest["CVE-2021-28831"].epss == pytest.approx(real["CVE-2021-28831"][0] * 2)
     assert latest["CVE-2021-28831"].model_version == "v2025.03.14"

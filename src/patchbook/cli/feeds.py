@@ -142,10 +142,12 @@ def status(json: bool = JSON_OPT) -> None:
     """Records per ecosystem and source, alias groups, KEV entries, and the last imports."""
     from patchbook.store import open_store
     from patchbook.store.advisories import feed_status
+    from patchbook.store.risk import epss_status
 
     store = open_store()
     with store.engine.connect() as conn:
         st = feed_status(conn)
+        epss = epss_status(conn)
     if json:
         print_json(
             {
@@ -157,6 +159,7 @@ def status(json: bool = JSON_OPT) -> None:
                 ],
                 "aliases": {"identifiers": st.identifiers, "groups": st.alias_groups},
                 "kev": {"entries": st.kev_entries, "catalog_version": st.kev_catalog_version},
+                "epss": epss,
                 "last_imports": st.last_imports,
                 "last_import_skips": st.last_skips,
             }
@@ -174,6 +177,11 @@ def status(json: bool = JSON_OPT) -> None:
         f"{st.alias_groups:,} alias groups; {st.kev_entries:,} KEV entries"
         + (f" (catalog {st.kev_catalog_version})" if st.kev_catalog_version else "")
     )
+    if epss["latest"]:
+        console.print(
+            f"EPSS: {epss['scores']:,} scores for {epss['latest']} (model {epss['model_version'] or '?'}); "
+            f"{epss['days']} day(s) of history"
+        )
     if st.last_imports:
         imports = Table(title="Last imports")
         for col in ("#", "kind", "source", "finished", "records", "new", "updated", "skipped", "marker"):

@@ -60,6 +60,19 @@ def replace_epss_day(conn: Connection, snapshot: EpssSnapshot, day: date, import
     return counts
 
 
+def epss_status(conn: Connection) -> dict[str, object]:
+    """Days of EPSS kept, the newest day with its model and how many CVEs it scores."""
+    e = epss_scores.c
+    days = conn.execute(sa.select(sa.func.count(sa.distinct(e.score_date)))).scalar_one()
+    latest = conn.execute(sa.select(sa.func.max(e.score_date))).scalar_one()
+    if latest is None:
+        return {"days": 0, "latest": None, "model_version": None, "scores": 0}
+    row = conn.execute(
+        sa.select(sa.func.count(), sa.func.max(e.model_version)).where(e.score_date == latest)
+    ).one()
+    return {"days": int(days), "latest": latest.isoformat(), "model_version": row[1], "scores": int(row[0])}
+
+
 def known_identifiers(conn: Connection, prefix: str = "CVE-") -> set[str]:
     """Every identifier of that kind the advisory store knows (to count EPSS CVEs it does not)."""
     m = alias_members.c
