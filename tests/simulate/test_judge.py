@@ -220,3 +220,23 @@ def test_latency_rise_not_seen_in_every_round_is_host_noise_and_holds() -> None:
     j2 = _judge(prof, base + slow, same)
     assert not any(c.name == REPLICATION_CHECK for c in j2.checks)
     assert j2.verdict is Verdict.ROLLBACK
+
+
+def test_busy_host_mutes_latency_even_without_run_queue_wait() -> None:
+    """Other processes keeping the host busy slow a service through caches and the memory bus with no
+    run-queue wait to show: latency is then not judged, and a real slowdown still shows in CPU time."""
+    from dataclasses import replace as copy
+
+    from patchbook.simulate.profile import Profile
+    from patchbook.simulate.runner import HOST_LOAD_CHECK, _judge
+
+    prof = Profile()
+    same = DiffReport(1000, (), True, 20.0, 0.03)
+    base = [copy(_round("baseline", r, 100.0, 0.02), foreign_cpu_share=0.45) for r in (1, 2, 3)]
+    slower = [copy(_round("candidate", r, 350.0, 0.02), foreign_cpu_share=0.45) for r in (1, 2, 3)]
+    j = _judge(prof, base + slower, same)
+    check = next(c for c in j.checks if c.name == HOST_LOAD_CHECK)
+    assert not check.passed and "other processes used 45%" in check.detail and "not judged" in check.detail
+    assert j.verdict is Verdict.HOLD  # never a rollback on the neighbours' account
+    quiet = [copy(m, foreign_cpu_share=0.05) for m in base + slower]
+    assert _judge(prof, quiet, same).verdict is Verdict.ROLLBACK  # the same numbers on a quiet host

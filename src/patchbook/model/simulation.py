@@ -179,6 +179,9 @@ class RoundMeasurement:
     # from /proc/<pid>/schedstat; a round above the profile's limit is repeated
     service_wait_share: float = 0.0
     harness_wait_share: float = 0.0
+    # share of the host's CPU capacity used by processes other than this service and the harness during
+    # the round (from /proc/stat): contention run-queue wait cannot see (caches, memory bus, SMT siblings)
+    foreign_cpu_share: float = 0.0
     attempts: int = 1
 
 

@@ -45,13 +45,16 @@ from patchbook.simulate.sandbox import (
     ExitInfo,
     Sandbox,
     SandboxSpec,
+    harness_cpu_s,
     harness_sched_wait_ns,
+    host_busy_s,
     network_isolation,
 )
 
 SimulationResult = SimulationRun  # the name the service layer uses
 # arms whose median run-queue wait share differs by more than this cannot be compared on latency
 CONFOUND_GAP = 0.15
+HOST_CPUS = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
 Progress = Callable[[str, int, int], None]  # (what is running, steps done, steps total)
 # the judge's own evidence that the host, not the build, moved latency: either caps the verdict at hold
 HOST_LOAD_CHECK = "comparable host load"
@@ -85,7 +88,7 @@ def _failed_round(arm: str, round_no: int, n: int, failure: ServiceFailure) -> R
 
 
 def _noise(m: RoundMeasurement) -> float:
-    return max(m.service_wait_share, m.harness_wait_share)
+    return max(m.service_wait_share, m.harness_wait_share, m.foreign_cpu_share)
 
 
 def _environment(sandboxes: Sequence[Sandbox], prof: Profile) -> dict[str, str]:
@@ -161,6 +164,7 @@ def run_simulation(
             if isinstance(svc, ServiceFailure):
                 return _failed_round(name, round_no, n, svc), {}
             expected_s = (schedule[-1] / 1e9) if schedule else 0.0
+            busy0, own0 = host_busy_s(), harness_cpu_s() + (svc.cpu_s() or 0.0)
             w_svc0, w_me0, t0 = svc.sched_run_wait_ns(), harness_sched_wait_ns(), time.perf_counter_ns()
             service = svc
 
@@ -174,6 +178,7 @@ def run_simulation(
                          wall_timeout_s=min(prof.round_timeout_s, expected_s + prof.round_timeout_s),
                          sampler=sampler, sample_at=window_points(n, prof.warmup, prof.windows))
             w_svc1, w_me1, t1 = svc.sched_run_wait_ns(), harness_sched_wait_ns(), time.perf_counter_ns()
+            busy1, own1 = host_busy_s(), harness_cpu_s() + (svc.cpu_s() or 0.0)
             exit_info: ExitInfo = svc.finish(grace_s=2.0)
             m, resp = measure(name, round_no, raw, exit_info, prof.warmup, prof.windows, prof.reject_field,
                               prof.reject_values, prof.error_field, prof.error_values)
@@ -182,6 +187,9 @@ def run_simulation(
                 m.service_wait_share = (w_svc1[1] - w_svc0[1]) / span
             if w_me0 is not None and w_me1 is not None:
                 m.harness_wait_share = (w_me1 - w_me0) / span
+            if busy0 is not None and busy1 is not None:
+                foreign = (busy1 - busy0) - (own1 - own0)
+                m.foreign_cpu_share = max(0.0, foreign) / (span / 1e9 * HOST_CPUS)
             return m, resp
 
         retries_left = [prof.contention_retries]
@@ -304,14 +312,26 @@ def _judge(prof: Profile, ms: Sequence[RoundMeasurement], diff: DiffReport | Non
     for arm in ("baseline", "candidate"):
         vals = sorted(w.get("wait_share", 0.0) for m in by_arm.get(arm, []) for w in m.windows)
         med[arm] = vals[len(vals) // 2] if vals else 0.0
+    busy = sorted(m.foreign_cpu_share for m in ms if m.arm in samples and m.failure is None)
+    foreign = busy[len(busy) // 2] if busy else 0.0
+    host_reasons = []
     if med["candidate"] - med["baseline"] > CONFOUND_GAP or med["baseline"] - med["candidate"] > CONFOUND_GAP:
         # One arm was starved of CPU far more than the other: its latency and throughput describe the host.
-        # They stay in the report but are not scored, and the verdict can be at best hold.
+        host_reasons.append(f"run-queue wait baseline {100 * med['baseline']:.0f}% vs candidate "
+                            f"{100 * med['candidate']:.0f}% of the time")
+    if foreign > prof.foreign_load_limit:
+        # Other processes kept the host busy: they share caches, the memory bus and SMT siblings with the
+        # service, which slows it without any run-queue wait to show. Seen on a 2-core CI runner: an
+        # identical build measured 2-3.5x slower in every round.
+        host_reasons.append(f"other processes used {100 * foreign:.0f}% of the host's {HOST_CPUS} CPUs "
+                            f"during the rounds (limit {100 * prof.foreign_load_limit:.0f}%)")
+    if host_reasons:
+        # Latency and throughput stay in the report but are not scored; the verdict can be at best hold.
         configs = [replace(c, muted=True) if c.group in ("latency", "throughput") else c for c in configs]
         checks.append(CriticalCheck(
             HOST_LOAD_CHECK, False,
-            f"run-queue wait baseline {100 * med['baseline']:.0f}% vs candidate "
-            f"{100 * med['candidate']:.0f}% of the time: latency and throughput not judged", critical=False))
+            "; ".join(host_reasons) + ": latency and throughput not judged (measure on a quiet host)",
+            critical=False))
     configs = _mute_unreplicated(configs, samples, by_arm, wait_cut, checks)
     return judge(configs, samples["baseline"], samples["candidate"], checks, prof.group_weights,
                  prof.pass_threshold, prof.marginal_threshold)

@@ -216,6 +216,27 @@ def harness_sched_wait_ns() -> int | None:
     return _schedstat_wait("/proc/thread-self/schedstat")
 
 
+_TICK_S = 1.0 / (os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100)
+
+
+def host_busy_s() -> float | None:
+    """CPU seconds the whole host has spent busy since boot, all CPUs together (from /proc/stat)."""
+    try:
+        with open("/proc/stat", "rb") as f:
+            fields = f.readline().split()
+        # cpu user nice system idle iowait irq softirq steal ...: busy = all but idle and iowait
+        values = [int(v) for v in fields[1:9]]
+    except (OSError, ValueError, IndexError):
+        return None
+    return (sum(values) - values[3] - values[4]) * _TICK_S
+
+
+def harness_cpu_s() -> float:
+    """CPU seconds of this process (every thread), user and system."""
+    t = os.times()
+    return t.user + t.system
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.bind(("127.0.0.1", 0))
@@ -269,6 +290,17 @@ class Service:
             with open(f"/proc/{self.proc.pid}/schedstat", "rb") as f:
                 parts = f.read().split()
             return int(parts[0]), int(parts[1])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds of the whole service process (every thread), user and system, so far."""
+        try:
+            with open(f"/proc/{self.proc.pid}/stat", "rb") as f:
+                # the fields after the command name (which may hold spaces) start at state; utime, stime
+                # are the 14th and 15th fields of the line
+                rest = f.read().rsplit(b")", 1)[1].split()
+            return (int(rest[11]) + int(rest[12])) * _TICK_S
         except (OSError, ValueError, IndexError):
             return None
 

@@ -57,6 +57,7 @@ def round_dict(m: RoundMeasurement) -> dict[str, Any]:
         "peak_rss_kb": m.peak_rss_kb, "cpu_s": round(m.cpu_s, 4), "exit_code": m.exit_code,
         "service_wait_share": round(m.service_wait_share, 4),
         "harness_wait_share": round(m.harness_wait_share, 4), "attempts": m.attempts,
+        "foreign_cpu_share": round(m.foreign_cpu_share, 4),
         "windows": m.windows, "histogram": m.histogram,
         "failure": None if f is None else {
             "kind": f.kind, "detail": f.detail, "exit_code": f.exit_code, "stderr_tail": f.stderr_tail,
