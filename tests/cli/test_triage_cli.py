@@ -103,7 +103,8 @@ def test_triage_accept_rules_and_vex(run: Run, shared_data: Path, tmp_path: Path
     assert failed.returncode == 2 and failed.stderr.count("\n") == 1
     assert "unknown.json:statements[0].products[0]" in failed.stderr
     skipped = run("vex", "import", str(tmp_path / "unknown.json"), "--skip-unknown")
-    assert skipped.returncode == 0 and "1 unknown products skipped" in skipped.stdout
+    # rich wraps at the terminal width and the tmp path is long: compare the words, not the lines
+    assert skipped.returncode == 0 and "1 unknown products skipped" in " ".join(skipped.stdout.split())
     revoked = run("triage", "revoke", str(ws), "--reason", "exploit published", "--as", "cso")
     assert revoked.returncode == 0 and "acceptance revoked" in revoked.stdout, revoked.stderr
     wrong = run("vex", "export", "--format", "csaf")
