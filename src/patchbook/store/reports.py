@@ -142,9 +142,9 @@ def apply_dependency_findings(
     existing = {(r.ecosystem, r.package, r.alias_group): (r.id, r.state) for r in rows}
     applied = Applied()
     new = [s for s in stated if s.identity not in existing]
+    # ids only grow: the rows this ingest adds are the asset's rows above the largest id before it
+    before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(f.id), 0))).scalar_one()
     if new:
-        # ids only grow: the rows this insert adds are the ones above the largest id before it
-        before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(f.id), 0))).scalar_one()
         head, tail = (asset_id,), (None, now, now, now)  # direct unknown; first/last seen, state changed
         insert_tuples(
             conn,
@@ -166,8 +166,7 @@ def apply_dependency_findings(
             if key in wanted:
                 existing[key] = (r.id, _OPEN)
         applied.opened = len(new)
-    opened = json_dumps({"source": source})
-    events: list[tuple[Any, ...]] = [(existing[s.identity][0], now, "opened", opened) for s in new]
+    events: list[tuple[Any, ...]] = []
     new_ids = {existing[s.identity][0] for s in new}
     seen_ids = [existing[s.identity][0] for s in stated]
     reopened = [
@@ -189,15 +188,30 @@ def apply_dependency_findings(
     refreshed = [i for i in seen_ids if i not in new_ids and i not in reopened_ids]
     if refreshed:
         conn.execute(update, [{"b_id": i, "last_seen": now} for i in refreshed])
-    gone = _attribute(conn, asset_id, source, seen_ids, now)
+    gone = _attribute(conn, asset_id, source, [i for i in seen_ids if i not in new_ids], now)
     applied.withdrawn = len(gone)
     closed = _close_unreported(conn, gone, now)
     why = json_dumps({"source": source, "reason": f"no longer reported by {source}, nor by any other source"})
     events += [(i, now, "inactive", why) for i in closed]
     applied.inactive = len(closed)
     insert_tuples(conn, finding_events, ("finding_id", "at", "event", "detail"), events, json_text=True)
+    if new:
+        # The new findings' attribution and "opened" event, set-based: one INSERT ... SELECT each
+        added = sa.select(f.id).where(f.asset_id == asset_id, f.id > before)
+        _insert_for(
+            conn, finding_attributions, added, source=source, first_seen=now, last_seen=now, active=True
+        )
+        _insert_for(conn, finding_events, added, at=now, event="opened", detail={"source": source})
     _write_details(conn, source, [(existing[s.identity][0], s) for s in stated], new_ids, now)
     return applied
+
+
+def _insert_for(conn: Connection, table: sa.Table, ids: sa.Select[Any], **constants: Any) -> None:
+    """One row in ``table`` per id that ``ids`` selects (its first column), with these constant values."""
+    key = next(c.name for c in table.columns if c.foreign_keys)
+    values = [sa.literal(v, type_=table.c[name].type).label(name) for name, v in constants.items()]
+    select = ids.with_only_columns(ids.selected_columns[0].label(key), *values)
+    conn.execute(sa.insert(table).from_select([key, *constants], select))
 
 
 def _attribute(
@@ -336,8 +350,8 @@ def apply_code_findings(
             existing[(r.tool, r.rule_id, r.fingerprint)] = (r.id, r.state)
     applied = Applied()
     new = [s for s in stated if code_identity(s) not in existing]
+    before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.id), 0))).scalar_one()
     if new:
-        before = conn.execute(sa.select(sa.func.coalesce(sa.func.max(c.id), 0))).scalar_one()
         tail = (now, now, now)  # first seen, last seen, state changed
         insert_tuples(
             conn,
@@ -351,8 +365,7 @@ def apply_code_findings(
             existing[(added.tool, added.rule_id, added.fingerprint)] = (added.id, _OPEN)
     applied.opened = len(new)
     new_keys = {code_identity(s) for s in new}
-    nothing = json_dumps({})
-    events: list[tuple[Any, ...]] = [(existing[k][0], now, "opened", nothing) for k in new_keys]
+    events: list[tuple[Any, ...]] = []
     updates: list[dict[str, Any]] = []
     for s in stated:
         key = code_identity(s)
@@ -382,6 +395,9 @@ def apply_code_findings(
     applied.inactive = applied.withdrawn = len(gone)
     columns = ("code_finding_id", "at", "event", "detail")
     insert_tuples(conn, code_finding_events, columns, events, json_text=True)
+    if new:
+        fresh = sa.select(c.id).where(c.asset_id == asset_id, c.id > before)
+        _insert_for(conn, code_finding_events, fresh, at=now, event="opened", detail={})
     return applied
 
 
