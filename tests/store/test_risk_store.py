@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import http.server
+import json
 import threading
 from collections.abc import Iterator
 from functools import partial
@@ -154,6 +155,35 @@ def test_rescore_of_one_finding_leaves_the_others(store: Store) -> None:
     assert set(after) == set(before)
     assert all(after[i].computed_at > before[i].computed_at for i in some)
     assert all(after[i].computed_at == before[i].computed_at for i in set(before) - set(some))
+
+
+def test_an_advisory_update_rescores_its_group_and_kev_rescores_everything(
+    store: Store, tmp_path: Path
+) -> None:
+    _venue(store)
+    risk_service.refresh(store)
+    with store.engine.connect() as conn:
+        before = repo.scores_for(conn)
+        group_of = dict(conn.execute(sa.select(findings.c.id, findings.c.alias_group)).all())
+    record = json.loads((DATA / "advisories" / "pypi" / "GHSA-j8r2-6x86-q33q.json").read_text())
+    record["modified"] = "2026-11-01T00:00:00Z"  # the source re-rated it: network, no interaction
+    record["severity"] = [{"type": "CVSS_V3", "score": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H"}]
+    edited = tmp_path / "GHSA-j8r2-6x86-q33q.json"
+    edited.write_text(json.dumps(record))
+    [report] = feed_service.import_paths(store, [edited])
+    requests_ids = {i for i, g in group_of.items() if g == "CVE-2023-32681"}
+    assert report.counts.updated == 1 and report.rescored == len(requests_ids) == 1
+    with store.engine.connect() as conn:
+        after = repo.scores_for(conn)
+    for fid in before:
+        moved = after[fid].computed_at > before[fid].computed_at
+        assert moved == (fid in requests_ids), fid
+    [fid] = requests_ids
+    assert (before[fid].severity_score, after[fid].severity_score) == (6.1, 9.8)  # PYSEC-2023-74 said 6.1
+    assert after[fid].automatable == "yes"
+
+    [kev] = feed_service.import_paths(store, [DATA / "kev.json"])
+    assert kev.rescored == len(before)
 
 
 # --- sync ------------------------------------------------------------------------------------------

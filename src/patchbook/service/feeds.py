@@ -347,9 +347,7 @@ def import_paths(
                     )
                 )
         if reports and risk_repo.any_findings(conn):
-            # EPSS alone moves only probabilities; advisories or KEV can change decisions
-            only_epss = all(r.kind == "epss" for r in reports)
-            rescored = risk_service.rescore_epss(conn) if only_epss else risk_service.rescore(conn)
+            rescored = risk_service.after_import(conn, [(r.kind, r.import_id) for r in reports])
             reports[-1].rescored, reports[-1].rescore_seconds = rescored.findings, rescored.seconds
     return reports
 

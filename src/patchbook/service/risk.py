@@ -211,6 +211,32 @@ def rescore_epss(conn: Connection) -> RescoreResult:
     return RescoreResult(n, done - started, computed - started, done - computed)
 
 
+def after_import(conn: Connection, imports: Sequence[tuple[str, int]]) -> RescoreResult:
+    """Re-score what a batch of feed imports ((kind, import id) pairs) can have changed.
+
+    KEV changes decisions anywhere (exploitation, due dates): everything is re-decided. OSV records
+    change the findings of the alias groups they belong to (severity, references, withdrawals, merges),
+    and the re-match that followed touched the findings it opened or closed (their scores are stale):
+    those are re-decided. EPSS moves only probabilities: one set-based update of every stored score.
+    """
+    kinds = {kind for kind, _ in imports}
+    started = time.perf_counter()
+    n = 0
+    if "kev" in kinds:
+        n = rescore(conn).findings
+    elif "osv" in kinds:
+        osv = [import_id for kind, import_id in imports if kind == "osv"]
+        touched = set(repo.findings_of_imports(conn, osv)) | set(repo.stale_findings(conn))
+        if len(touched) > repo.count_findings(conn) // 2:  # one pass beats thousands of IN lists
+            n = rescore(conn).findings
+        elif touched:
+            n = rescore(conn, sorted(touched)).findings
+    if "epss" in kinds and "kev" not in kinds:
+        n = max(n, rescore_epss(conn).findings)
+    elapsed = time.perf_counter() - started
+    return RescoreResult(n, elapsed, elapsed, 0.0)
+
+
 def refresh(store: Store) -> int:
     """Re-score the findings whose score is missing or older than their last change; returns how many."""
     with store.engine.connect() as conn:

@@ -320,6 +320,20 @@ def fixed_at(conn: Connection) -> dict[int, datetime]:
     return out
 
 
+def findings_of_imports(conn: Connection, import_ids: Sequence[int]) -> list[int]:
+    """Findings whose alias group holds an advisory these imports wrote (new or updated)."""
+    f, a = findings.c, advisories.c
+    out: set[int] = set()
+    for part in chunks(sorted(import_ids)):
+        groups = sa.select(a.alias_group).where(a.import_id.in_(part)).distinct()
+        out.update(r[0] for r in conn.execute(sa.select(f.id).where(f.alias_group.in_(groups))))
+    return sorted(out)
+
+
+def count_findings(conn: Connection) -> int:
+    return int(conn.execute(sa.select(sa.func.count()).select_from(findings)).scalar_one())
+
+
 def any_findings(conn: Connection) -> bool:
     return conn.execute(sa.select(findings.c.id).limit(1)).first() is not None
 
