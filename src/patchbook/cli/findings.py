@@ -193,13 +193,15 @@ def explain(
         return
     f = shown.finding
     console.rule(f"finding {f.id}: {f.alias_group} in {f.package} {f.installed_version or ''} on {f.asset}")
+    # soft_wrap: each line stays one line (a person checks it against the tables; copy-paste intact)
     for line in shown.lines:
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     for h in shown.epss_history:
         console.print(
             f"  EPSS history {h['cve']} {h['score_date']}: {h['epss']} (model {h['model_version'] or '?'})",
             markup=False,
             highlight=False,
+            soft_wrap=True,
         )
     print_contract_context(contract)
 
