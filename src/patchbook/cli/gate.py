@@ -56,11 +56,15 @@ def gate(
     for warning in outcome.warnings:
         err_console.print(f"[yellow]warning[/] {warning}")
     for r in outcome.expired:
-        err_console.print(f"[yellow]warning[/] {rules.source}:{r.line}: ignore of {r.id} expired on "
-                          f"{r.expires.isoformat()}; it no longer exempts anything")
+        err_console.print(
+            f"[yellow]warning[/] {rules.source}:{r.line}: ignore of {r.id} expired on "
+            f"{r.expires.isoformat()}; it no longer exempts anything"
+        )
     for r in outcome.unused:
-        err_console.print(f"[yellow]warning[/] {rules.source}:{r.line}: ignore of {r.id} matches no finding "
-                          "(stale? remove it)")
+        err_console.print(
+            f"[yellow]warning[/] {rules.source}:{r.line}: ignore of {r.id} matches no finding "
+            "(stale? remove it)"
+        )
     if fmt is Format.TEXT:
         if output is not None:
             raise typer.BadParameter("--output needs --format json, sarif or junit", param_hint="--output")
@@ -95,9 +99,11 @@ def _write_atomically(path: Path, data: bytes) -> None:
 def _verdict_line(outcome: GateOutcome) -> str:
     mode = "recorded" if outcome.recorded else "scratch run, nothing kept"
     head = "[bold green]PASS[/]" if outcome.passed else "[bold red]FAIL[/]"
-    return (f"gate {head} {outcome.asset}: {len(outcome.items)} open findings, "
-            f"{len(outcome.violations)} violate {outcome.policy.source}, {len(outcome.ignored)} ignored "
-            f"({mode})")
+    return (
+        f"gate {head} {outcome.asset}: {len(outcome.items)} open findings, "
+        f"{len(outcome.violations)} violate {outcome.policy.source}, {len(outcome.ignored)} ignored "
+        f"({mode})"
+    )
 
 
 def _print_text(outcome: GateOutcome) -> None:
@@ -108,8 +114,16 @@ def _print_text(outcome: GateOutcome) -> None:
         for v in outcome.violations:
             i = v.item
             fixes = ", ".join(i.fixed_versions) or "-"
-            table.add_row(i.alias_group, i.package, i.installed_version or "?", fixes, i.decision,
-                          f"{i.score:.2f}", "yes" if i.in_kev else "", "; ".join(v.rules))
+            table.add_row(
+                i.alias_group,
+                i.package,
+                i.installed_version or "?",
+                fixes,
+                i.decision,
+                f"{i.score:.2f}",
+                "yes" if i.in_kev else "",
+                "; ".join(v.rules),
+            )
         console.print(table)
     if outcome.ignored:
         for i, r in outcome.ignored:
