@@ -57,12 +57,24 @@ def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
     assert by_key[("host-ams-1", "CVE-2024-6387")]["package"] == "openssh"
     assert not [f for f in findings if f["asset"] == "host-ams-2"]  # the patched standby
     assert not [f for f in findings if f["package"] == "lodash"]  # 4.17.21 is past both lodash fixes
+    # scanner reports: Trivy's axios and express findings join patchbook's own (one finding, two
+    # sources); body-parser is Trivy's alone; bandit's SARIF adds three code findings
+    scans = {s["asset"]: s for s in data["scans"]}
+    assert (scans["order-gateway"]["format"], scans["order-gateway"]["findings"],
+            scans["order-gateway"]["new_findings"]) == ("trivy-json", 3, 1)
+    assert (scans["market-data-gateway"]["format"], scans["market-data-gateway"]["findings"]) == ("sarif", 3)
+    assert ("order-gateway", "CVE-2024-45590") in by_key
 
     again = run("demo")  # as `make demo` runs it: findings, then the simulated deployment of a patch
     assert again.returncode == 0, again.stderr
     assert "CVE-2021-44228" in again.stdout and "no open findings on host-ams-2" in again.stdout
     assert "out-of-cycle" in again.stdout and "exploitation active" in again.stdout
     assert "demo-simulation.html" in again.stdout
+    assert "B602" in again.stdout and "trivy-json report on order-gateway" in again.stdout
+    # the simulated deployment is the plan's matching-engine patch, stored with it
+    assert "Simulated deployment of patch" in again.stdout and "stored with the patch" in again.stdout
+    history = json.loads(run("simulate", "history", "--asset", "matching-engine", "--json").stdout)
+    assert len(history) == 1 and history[0]["patch"] is not None
     # the identical-behaviour patch promotes; on a host too noisy to judge latency the judge holds instead
     assert "PROMOTE" in again.stdout or (
         "HOLD" in again.stdout and "not judged" in " ".join(again.stdout.split())

@@ -49,11 +49,15 @@ def test_rate_modes(tiny_flow: list[dict[str, Any]]) -> None:
         assert run.diff is not None and not run.diff.critical_fields
 
 
-def test_demo_simulation_runs_the_reference_venue() -> None:
+def test_the_reference_venue_runs_from_its_command() -> None:
     from patchbook.cli.simulate import print_summary
-    from patchbook.simulate.demo import demo_simulation
+    from patchbook.simulate.demo import venue_command
+    from patchbook.simulate.flow.generator import generate
+    from patchbook.simulate.profile import Profile
+    from patchbook.simulate.runner import run_simulation
 
-    run = demo_simulation(candidate="1.4.3-tick", orders=400, rounds=1)
+    run = run_simulation(venue_command("1.4.2"), venue_command("1.4.3-tick"), list(generate(400, 1)),
+                         Profile(rounds=1))
     assert run.verdict is Verdict.ROLLBACK
     buf = io.StringIO()
     print_summary(Console(file=buf, width=120), run)

@@ -12,9 +12,10 @@ from rich.table import Table
 from patchbook.cli.output import RichProgress, console, print_json
 
 if TYPE_CHECKING:
-    from patchbook.model.simulation import SimulationRun
     from patchbook.service.demo import DemoResult
     from patchbook.service.risk import RankedFinding
+    from patchbook.service.simulations import PatchSimulation
+    from patchbook.store import Store
 
 
 def demo(
@@ -34,26 +35,32 @@ def demo(
 
     store = open_store()
     result = demo_service.build(store, force=force, progress=RichProgress())
-    run = _simulate(quiet=json) if simulate else None
     if json:
+        from patchbook import config
         from patchbook.cli.contract import contracts_json  # contracts (issue 5)
+        from patchbook.service.plan import demo_plan
 
-        print_json({**_as_json(store.display_url, result, run), "contracts": contracts_json(store)})
+        demo_plan(store, config.home())
+        done = _simulate(store, quiet=True) if simulate else None
+        print_json({**_as_json(store.display_url, result, done), "contracts": contracts_json(store)})
         return
     console.rule("[bold]patchbook demo: a 24/7 crypto-options venue")
     _print_venue(result)
     _print_ranking(result.findings)
+    _print_scans(store, result)
     from patchbook.cli.contract import print_contract_constraints  # contracts (issue 5)
 
     print_contract_constraints(store)
     clean = [i.asset for i in result.inventory.ingests if i.findings == 0]
     if clean:
         console.print(f"[green]no open findings[/] on {', '.join(clean)}")
-    if run is not None:
-        _show_simulation(run)
     from patchbook.cli.plan import demo_section  # the two-week plan and demo-plan.ics (issue 6)
 
     demo_section(store)
+    if simulate:
+        done = _simulate(store, quiet=False)
+        if done is not None:
+            _show_simulation(done)
     console.print(
         f"store: {store.display_url}\n"
         "explore: `patchbook findings list`, `patchbook findings explain ID`, `patchbook sla report`, "
@@ -61,7 +68,7 @@ def demo(
     )
 
 
-def _as_json(database: str, result: DemoResult, run: SimulationRun | None) -> dict[str, object]:
+def _as_json(database: str, result: DemoResult, done: PatchSimulation | None) -> dict[str, object]:
     from patchbook.cli.findings import finding_dict
 
     return {
@@ -69,9 +76,11 @@ def _as_json(database: str, result: DemoResult, run: SimulationRun | None) -> di
         "imports": [r.as_dict() for r in result.reports],
         "ingests": [i.as_dict() for i in result.inventory.ingests],
         "findings": [{**finding_dict(r.finding), **r.as_dict()} for r in result.findings],
+        "scans": [s.as_dict() for s in result.scans],
         "simulation": None
-        if run is None
-        else {"verdict": run.verdict.value, "score": run.score, "report": str(_report_path())},
+        if done is None
+        else {"patch": done.patch_id, "run": done.run_id, "verdict": done.run.verdict.value,
+              "score": done.run.score, "report": str(_report_path())},
     }
 
 
@@ -118,26 +127,54 @@ def _report_path() -> Path:
     return config.home() / "demo-simulation.html"
 
 
-def _simulate(*, quiet: bool) -> SimulationRun:
-    """Validate the matching engine's patch (tokio past the fix, built as venue 1.4.3) before rollout."""
-    from patchbook.simulate.demo import demo_simulation
+def _simulate(store: Store, *, quiet: bool) -> PatchSimulation | None:
+    """Validate the plan's matching-engine patch (tokio past the fix, built as venue 1.4.3) before rollout,
+    through the asset's simulation profile; the run is stored with the patch."""
+    from patchbook.service.demo import simulate_planned_patch
     from patchbook.simulate.report_html import render_html
 
     if not quiet:
         console.print("simulating the matching-engine patch ...", style="dim")
-    run = demo_simulation()
-    _report_path().write_text(render_html(run), encoding="utf-8")
-    return run
+    done = simulate_planned_patch(store)
+    if done is None:
+        if not quiet:
+            console.print("the plan holds no matching-engine patch to simulate", style="yellow")
+        return None
+    _report_path().write_text(render_html(done.run), encoding="utf-8")
+    return done
 
 
-def _show_simulation(run: SimulationRun) -> None:
+def _show_simulation(done: PatchSimulation) -> None:
     from patchbook.cli.simulate import print_summary
-    from patchbook.simulate.demo import DEPLOYED
 
-    console.rule("[bold]Simulated deployment of the matching-engine patch")
+    console.rule(f"[bold]Simulated deployment of patch {done.patch_id} ({done.asset})")
     console.print(
-        f"deployed build {DEPLOYED} and patched build 1.4.3 side by side, 2,000 generated spot and options "
-        "orders replayed open-loop into both, 3 rounds each"
+        "deployed build 1.4.2 and patched build 1.4.3 side by side (the asset's simulation profile), "
+        "2,000 generated spot and options orders replayed open-loop into both, 3 rounds each"
     )
-    print_summary(console, run)
-    console.print(f"report: {_report_path()}")
+    print_summary(console, done.run)
+    console.print(f"report: {_report_path()}; stored with the patch as simulation run {done.run_id} "
+                  f"(`patchbook patch show {done.patch_id}`)")
+
+
+def _print_scans(store: Store, result: DemoResult) -> None:
+    """What the scanners added: dependency findings merged with patchbook's own, and code findings."""
+    from patchbook.service.reports import code_findings
+
+    for scan in result.scans:
+        if scan.components == 0:  # a code scan: its findings are listed below
+            console.print(f"{scan.format} report on {scan.asset}: {scan.findings} code findings")
+            continue
+        console.print(
+            f"{scan.format} report on {scan.asset}: {scan.findings} findings, {scan.new_findings} not "
+            "already found by patchbook's own matching (the others gained a second source)"
+        )
+    found = code_findings(store, state="open")
+    if found:
+        table = Table(title="Code findings from scanner reports", title_justify="left")
+        for col in ("asset", "tool", "rule", "severity", "where", "message"):
+            table.add_column(col, overflow="fold")
+        for c in found:
+            where = f"{c['file']}:{c['line']}" if c.get("file") else "-"
+            table.add_row(c["asset"], c["tool"], c["rule_id"], c["severity"], where, c["message"])
+        console.print(table)

@@ -1,4 +1,5 @@
-"""The simulation part of ``patchbook demo``: validate a patch of the reference venue end to end.
+"""Where the reference venue is: the demo's matching engine, whose builds simulation profiles start
+through the ``{venue}`` placeholder.
 
 The reference venue is not part of the package (DESIGN: it lives in ``examples/venue/``), and there is
 exactly one copy of it: this module finds it in the source checkout next to ``src/`` (or wherever
@@ -14,17 +15,6 @@ import sys
 from pathlib import Path
 
 from patchbook.errors import InputError
-from patchbook.model.simulation import SimulationRun
-from patchbook.simulate.flow.generator import generate
-from patchbook.simulate.profile import Profile
-from patchbook.simulate.runner import run_simulation
-
-DEPLOYED = "1.4.2"
-BUILDS = {
-    "1.4.3": "security patch, same behaviour (expect promote)",
-    "1.4.3-tick": "patch that changes options tick rounding (expect rollback)",
-    "1.4.3-slow": "patch that slows the hot path (expect hold or rollback)",
-}
 
 
 def venue_engine() -> Path:
@@ -42,16 +32,3 @@ def venue_engine() -> Path:
 
 def venue_command(build: str) -> str:
     return shlex.join([sys.executable, str(venue_engine()), "--build", build])
-
-
-def demo_simulation(candidate: str = "1.4.3", orders: int = 2000, rounds: int = 3) -> SimulationRun:
-    """Simulate deploying ``candidate`` over the deployed 1.4.2 on a synthetic options/spot flow."""
-    if candidate not in BUILDS:
-        raise InputError("demo", f"unknown venue build {candidate!r}; one of {', '.join(BUILDS)}")
-    return run_simulation(
-        venue_command(DEPLOYED),
-        venue_command(candidate),
-        list(generate(orders, 1)),
-        Profile(rounds=rounds),
-        profile_label="reference venue (defaults)",
-    )
