@@ -64,6 +64,10 @@ def test_demo_builds_the_venue_and_ranks_log4shell_first(run: Run) -> None:
             scans["order-gateway"]["new_findings"]) == ("trivy-json", 3, 1)
     assert (scans["market-data-gateway"]["format"], scans["market-data-gateway"]["findings"]) == ("sarif", 3)
     assert ("order-gateway", "CVE-2024-45590") in by_key
+    # no advisory in the snapshot describes it: scored by the severity Trivy states, marked as stated
+    assert by_key[("order-gateway", "CVE-2024-45590")]["severity"] == "high (stated)"
+    # compiler bugs are scored from the bug list's own severity
+    assert by_key[("options-vault", "SOL-2022-7")]["severity"] == "high (stated)"
 
     again = run("demo")  # as `make demo` runs it: findings, then the simulated deployment of a patch
     assert again.returncode == 0, again.stderr

@@ -35,6 +35,8 @@ from patchbook.risk.explain import why_line
 from patchbook.risk.priority import ASSUMED_PROBABILITY, CISA_ORDER, DEPLOYER_ORDER
 from patchbook.risk.sla import DEFAULT_POLICY, SlaPolicy, load_sla_policy
 from patchbook.store import Store
+from patchbook.store import contracts as contracts_repo
+from patchbook.store import reports as reports_repo
 from patchbook.store import risk as repo
 from patchbook.store.findings import get_finding, list_findings
 
@@ -56,12 +58,20 @@ def sla_policy(path: Path | None = None) -> SlaPolicy:
 # --- computing ------------------------------------------------------------------------------------
 
 
+# a scanner's stated band, in the words of GHSA's database_specific.severity that best_severity reads
+_GHSA_WORDS = {"critical": "CRITICAL", "high": "HIGH", "medium": "MODERATE", "low": "LOW"}
+
+
 class _Inputs:
     """Everything a batch of findings needs, read in a few set-based queries, with per-key caches."""
 
     def __init__(self, conn: Connection, rows: Sequence[repo.FindingRow]) -> None:
         self.assets = repo.assets_by_id(conn)
-        self.records = repo.advisory_records(conn, {a for r in rows for a in r.advisory_ids})
+        wanted = {a for r in rows for a in r.advisory_ids}
+        self.records = repo.advisory_records(conn, wanted)
+        # compiler-bug findings name bugs of the Solidity bug list, not advisories (issue 5)
+        self.records.update(contracts_repo.bug_records(conn, wanted - set(self.records)))
+        self._add_stated(conn, rows)
         self.cves = repo.group_cves(conn, {r.alias_group for r in rows})
         self.kev = repo.kev_index(conn)
         self.epss = repo.latest_epss(conn, {c for cs in self.cves.values() for c in cs})
@@ -70,6 +80,21 @@ class _Inputs:
         # (group, advisory ids) -> (inputs, a small int naming its decision class), for the re-score loop
         self.classed: dict[tuple[str, tuple[str, ...]], tuple[VulnerabilityInputs, int]] = {}
         self._classes: dict[Any, int] = {}
+
+    def _add_stated(self, conn: Connection, rows: Sequence[repo.FindingRow]) -> None:
+        """Findings only a scanner reports (no advisory in the store describes them) are scored by the
+        worst severity an active report states, marked as stated, instead of "unknown"."""
+        bare = [r for r in rows if not any(a in self.records for a in r.advisory_ids)]
+        if not bare:
+            return
+        stated = reports_repo.stated_severities(conn, [r.id for r in bare])
+        for r in bare:
+            band = _GHSA_WORDS.get(stated[r.id][0]) if r.id in stated else None
+            if band is None:
+                continue
+            for a in r.advisory_ids:
+                self.records.setdefault(a, {"id": a, "severity": [], "references": [],
+                                            "database_specific": {"severity": band}})
 
     def severity(self, advisory_ids: tuple[str, ...]) -> SeverityAssessment | None:
         if advisory_ids not in self._severity:
