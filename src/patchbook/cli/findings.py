@@ -20,6 +20,7 @@ from patchbook.model.finding import Finding, FindingState
 if TYPE_CHECKING:
     from patchbook.model.risk import Input
     from patchbook.service.risk import Explanation, RankedFinding
+    from patchbook.store import Store
 
 app = typer.Typer(help="Findings: vulnerabilities in the assets' components.", no_args_is_help=True)
 JSON_OPT = typer.Option(False, "--json", help="Print the result as JSON.")
@@ -48,26 +49,65 @@ def finding_dict(f: Finding) -> dict[str, object]:
 def list_(
     asset: str = typer.Option(None, "--asset", help="Only this asset."),
     state: FindingState = typer.Option(None, "--state", help="Only findings in this state."),
+    show_all: bool = typer.Option(
+        False, "--all", help="Also findings triaged away (not_affected, false_positive, accepted)."
+    ),
+    code: bool = typer.Option(False, "--code", help="List code findings (SAST, Slither) instead."),
     json: bool = JSON_OPT,
 ) -> None:
     """List findings (all states unless --state), most urgent first.
 
     Order: SSVC deployer decision, then CISA decision, then the risk score (probability of exploitation
     x impact on the venue). `patchbook findings explain ID` shows how one finding got its place.
+    Findings triage took off the working list are hidden unless --all (JSON always carries them, with
+    their triage).
     """
+    from patchbook.cli.triage import view_dict
     from patchbook.service.risk import ranked_findings
+    from patchbook.service.triage import triage_of
     from patchbook.store import open_store
 
-    ranked = ranked_findings(open_store(), asset=asset, states=[state.value] if state else None)
-    if json:
-        print_json({"findings": [{**finding_dict(r.finding), **r.as_dict()} for r in ranked]})
+    store = open_store()
+    if code:
+        _list_code(store, asset, state.value if state else None, json)
         return
+    ranked = ranked_findings(store, asset=asset, states=[state.value] if state else None)
+    triage = triage_of(store, [r.finding.id for r in ranked])
+    if json:
+        print_json({"findings": [
+            {**finding_dict(r.finding), **r.as_dict(), "triage": view_dict(triage.get(r.finding.id))}
+            for r in ranked
+        ]})
+        return
+    hidden = 0
+    if not show_all:
+        kept = [r for r in ranked if not (r.finding.id in triage and triage[r.finding.id].suppressed)]
+        hidden, ranked = len(ranked) - len(kept), kept
     title = f"{len(ranked)} findings, most urgent first"
+    if hidden:
+        title += f" ({hidden} triaged away not shown: --all shows them)"
     wide = console.width >= WIDE_TABLE
     console.print(ranked_table(ranked, title=title) if wide else compact_ranked_table(ranked, title=title))
 
 
 WIDE_TABLE = 150  # columns the full table needs; narrower terminals get the factors in one column
+
+
+def _list_code(store: Store, asset: str | None, state: str | None, as_json: bool) -> None:
+    from patchbook.service.reports import code_findings
+
+    found = code_findings(store, asset=asset, state=state)
+    if as_json:
+        print_json({"code_findings": found})
+        return
+    table = Table(title=f"{len(found)} code findings from scanner reports", title_justify="left")
+    for col in ("id", "asset", "tool", "rule", "severity", "state", "where", "message"):
+        table.add_column(col, overflow="fold")
+    for c in found:
+        where = f"{c['file']}:{c['line']}" if c.get("file") else "-"
+        table.add_row(str(c["id"]), c["asset"], c["tool"], c["rule_id"], c["severity"], c["state"], where,
+                      c["message"])
+    console.print(table)
 
 
 def ranked_table(ranked: Sequence[RankedFinding], *, title: str) -> Table:

@@ -94,6 +94,13 @@ def triage_map(
     return out
 
 
+def triage_of(store: Store, finding_ids: Collection[int]) -> dict[int, TriageView]:
+    """The effective triage of these findings (lapsed acceptances recorded first), for listings."""
+    observe_expiries(store)
+    with store.engine.connect() as conn:
+        return triage_map(conn, finding_ids)
+
+
 def suppressed_ids(conn: Connection, finding_ids: Collection[int] | None) -> set[int]:
     return {i for i, v in triage_map(conn, finding_ids).items() if v.suppressed}
 
