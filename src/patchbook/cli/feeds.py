@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from patchbook.cli.output import RichProgress, console, err_console, print_json
-from patchbook.feeds import sync as remote
+from patchbook.feeds import DEFAULT_ECOSYSTEMS
 
 if TYPE_CHECKING:
     from patchbook.service.feeds import ImportReport
@@ -81,7 +81,7 @@ def import_(
 @app.command()
 def sync(
     ecosystem: list[str] = typer.Option(
-        list(remote.DEFAULT_ECOSYSTEMS), "--ecosystem", "-e", help="OSV ecosystem to fetch (repeatable)."
+        list(DEFAULT_ECOSYSTEMS), "--ecosystem", "-e", help="OSV ecosystem to fetch (repeatable)."
     ),
     kev: bool = typer.Option(True, "--kev/--no-kev", help="Also fetch the CISA KEV catalog."),
     epss: bool = typer.Option(False, "--epss/--no-epss", help="Also fetch today's FIRST EPSS scores."),

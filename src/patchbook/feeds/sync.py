@@ -19,10 +19,10 @@ from urllib.parse import quote
 import httpx
 
 from patchbook.errors import InputError
+from patchbook.feeds import DEFAULT_ECOSYSTEMS as DEFAULT_ECOSYSTEMS
 
 OSV_BASE_URL = "https://osv-vulnerabilities.storage.googleapis.com"
 KEV_URL = "https://www.cisa.gov/sites/default/files/feeds/known_exploited_vulnerabilities.json"
-DEFAULT_ECOSYSTEMS = ("PyPI", "npm", "Maven", "Go", "crates.io")
 MAX_DOWNLOAD_BYTES = 4 * 1024 * 1024 * 1024
 MAX_DOWNLOAD_SECONDS = 30 * 60
 TIMEOUT = httpx.Timeout(60.0, connect=10.0)  # per read/connect; a stalled server cannot hang a sync
