@@ -67,7 +67,8 @@ def test_demo_plan_is_stored_approved_and_audited(store: Store, tmp_path, monkey
     done = plan_service.approve(store, pid, "bob", "security")
     assert done.status.complete
     events = plan_service.audit_log(store)
-    assert [e.action for e in events] == ["plan.run", "patch.approve", "patch.approve"]
+    # the demo sets the matching engine's simulation profile before it plans
+    assert [e.action for e in events] == ["simulation.profile", "plan.run", "patch.approve", "patch.approve"]
     assert events[-1].payload["complete"] is True
     # Planned again unchanged: the approvals stay with the change; the new run is audited too.
     again = plan_service.demo_plan(store, tmp_path, start=datetime(2026, 11, 27, 6, 30, tzinfo=UTC))

@@ -27,6 +27,7 @@ from patchbook.model.asset import Asset
 from patchbook.model.component import ParsedInventory
 from patchbook.model.finding import Observation
 from patchbook.service.progress import NoProgress, Progress
+from patchbook.service.risk import refresh_in
 from patchbook.store import Store
 from patchbook.store import findings as finding_repo
 from patchbook.store import inventory as inventory_repo
@@ -259,6 +260,9 @@ def ingest_many(
         s.result.findings = finding_repo.open_counts(conn, s.asset_id)
         progress.advance()
     progress.finish()
+    # score what changed before committing, so the ranking is ready when the ingest returns and the next
+    # feed import re-scores only what it touches
+    refresh_in(conn)
     return [s.result for s in staged]
 
 

@@ -269,9 +269,14 @@ def refresh(store: Store) -> int:
     if not stale:
         return 0
     with store.transaction() as conn:
-        stale = repo.stale_findings(conn)  # again, under the writers' lock
-        if stale:
-            rescore(conn, stale)
+        return refresh_in(conn)  # again, under the writers' lock
+
+
+def refresh_in(conn: Connection) -> int:
+    """:func:`refresh` on the caller's transaction (an ingest scores what it changed before it commits)."""
+    stale = repo.stale_findings(conn)
+    if stale:
+        rescore(conn, stale)
     return len(stale)
 
 
