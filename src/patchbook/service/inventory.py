@@ -96,13 +96,13 @@ def reconcile_assets(
     With ``packages``, only findings of those (ecosystem, package) are looked at (a feed import).
     The cache is read once for every version the assets run, however many of them share it.
     """
-    contents = {asset_id: inventory_repo.current_packages(conn, asset_id, packages) for asset_id in asset_ids}
+    contents = inventory_repo.current_packages(conn, asset_ids, packages)
     hits = match_repo.vulns_of_assets(conn, asset_ids, packages)
+    known = finding_repo.known_by_asset(conn, asset_ids, packages)
     total = finding_repo.Applied()
     for asset_id, rows in contents.items():
         observations, installed = _observe(rows, hits)
-        known = finding_repo.known(conn, asset_id, packages)
-        applied = finding_repo.apply(conn, asset_id, reconcile(known, observations, installed))
+        applied = finding_repo.apply(conn, asset_id, reconcile(known[asset_id], observations, installed))
         total.opened += applied.opened
         total.reopened += applied.reopened
         total.fixed += applied.fixed

@@ -16,28 +16,35 @@ from patchbook.store.bulk import insert_rows
 from patchbook.store.schema import assets, finding_attributions, finding_events, findings
 
 OWN_SOURCE = "patchbook"  # the attribution of patchbook's own matching
+SMALL_LOOKUP = 200  # up to this many packages, look findings up by package instead of reading the asset's
 
 
 def known(
     conn: Connection, asset_id: int, packages: Collection[tuple[str, str]] | None = None
 ) -> list[Known]:
     """The asset's findings as the lifecycle needs them (only for these packages, if given)."""
+    return known_by_asset(conn, [asset_id], packages)[asset_id]
+
+
+def known_by_asset(
+    conn: Connection, asset_ids: Sequence[int], packages: Collection[tuple[str, str]] | None = None
+) -> dict[int, list[Known]]:
+    """:func:`known` for many assets, in one query per batch."""
     f = findings.c
-    stmt = sa.select(f.id, f.ecosystem, f.package, f.alias_group, f.state, f.installed_version).where(
-        f.asset_id == asset_id
-    )
-    if packages is None:
-        rows = list(conn.execute(stmt))
-    else:
-        rows = [
-            r
-            for part in chunks(sorted(packages))
-            for r in conn.execute(stmt.where(sa.tuple_(f.ecosystem, f.package).in_(part)))
+    stmt = sa.select(f.asset_id, f.id, f.ecosystem, f.package, f.alias_group, f.state, f.installed_version)
+    out: dict[int, list[Known]] = {asset_id: [] for asset_id in asset_ids}
+    for ids in chunks(sorted(out)):
+        scoped = stmt.where(f.asset_id.in_(ids))
+        queries = [scoped] if packages is None else [
+            scoped.where(sa.tuple_(f.ecosystem, f.package).in_(part)) for part in chunks(sorted(packages))
         ]
-    return [
-        Known(r.id, r.ecosystem, r.package, r.alias_group, FindingState(r.state), r.installed_version)
-        for r in rows
-    ]
+        for query in queries:
+            for r in conn.execute(query):
+                state = FindingState(r.state)
+                out[r.asset_id].append(
+                    Known(r.id, r.ecosystem, r.package, r.alias_group, state, r.installed_version)
+                )
+    return out
 
 
 @dataclass
@@ -145,10 +152,17 @@ def _ids_by_identity(
 ) -> dict[tuple[str, str, str], int]:
     f = findings.c
     wanted = set(identities)
-    rows = conn.execute(sa.select(f.id, f.ecosystem, f.package, f.alias_group).where(f.asset_id == asset_id))
+    stmt = sa.select(f.id, f.ecosystem, f.package, f.alias_group).where(f.asset_id == asset_id)
+    packages = sorted({p for _, p, _ in wanted})
+    if len(packages) <= SMALL_LOOKUP:
+        # a re-match opens a few findings on assets holding hundreds: read only their packages' rows
+        parts = [stmt.where(f.package.in_(part)) for part in chunks(packages)]
+    else:
+        parts = [stmt]
     return {
         (r.ecosystem, r.package, r.alias_group): r.id
-        for r in rows
+        for query in parts
+        for r in conn.execute(query)
         if (r.ecosystem, r.package, r.alias_group) in wanted
     }
 

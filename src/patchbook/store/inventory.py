@@ -146,23 +146,28 @@ def add_snapshot(
 
 
 def current_packages(
-    conn: Connection, asset_id: int, packages: Collection[tuple[str, str]] | None = None
-) -> list[Any]:
-    """The matchable components of the asset's current snapshot (only these packages, if given)."""
+    conn: Connection, asset_ids: Sequence[int], packages: Collection[tuple[str, str]] | None = None
+) -> dict[int, list[Any]]:
+    """asset id -> the matchable components of its current snapshot (only these packages, if given),
+    read for all the assets at once (a feed import touches hundreds of them)."""
     c = components.c
     stmt = (
-        sa.select(c.ecosystem, c.ecosystem_qualifier, c.package, c.package_version, c.direct)
+        sa.select(snapshots.c.asset_id, c.ecosystem, c.ecosystem_qualifier, c.package, c.package_version,
+                  c.direct)
         .join(snapshots, snapshots.c.id == c.snapshot_id)
-        .where(snapshots.c.asset_id == asset_id, snapshots.c.current.is_(True))
+        .where(snapshots.c.current.is_(True))
         .where(c.package.is_not(None))
     )
-    if packages is None:
-        return list(conn.execute(stmt))
-    return [
-        r
-        for part in chunks(sorted(packages))
-        for r in conn.execute(stmt.where(sa.tuple_(c.ecosystem, c.package).in_(part)))
-    ]
+    out: dict[int, list[Any]] = {asset_id: [] for asset_id in asset_ids}
+    for ids in chunks(sorted(out)):
+        scoped = stmt.where(snapshots.c.asset_id.in_(ids))
+        queries = [scoped] if packages is None else [
+            scoped.where(sa.tuple_(c.ecosystem, c.package).in_(part)) for part in chunks(sorted(packages))
+        ]
+        for query in queries:
+            for r in conn.execute(query):
+                out[r.asset_id].append(r)
+    return out
 
 
 def assets_with_packages(conn: Connection, packages: Sequence[tuple[str, str]]) -> list[int]:
