@@ -51,7 +51,7 @@ def test_issue_form_promote_exit_0_json(flow_file: Path) -> None:
     if noise:  # a loaded CI host: the identical build is held on the judge's own evidence, never rolled back
         assert r.returncode == 1 and out["verdict"] == "hold", r.stderr
     else:
-        assert r.returncode == 0, r.stderr
+        assert r.returncode == 0, (out["reasons"], r.stderr)
         assert out["verdict"] == "promote" and out["score"] == 100.0
     assert {m["name"] for m in out["metrics"]} >= {"latency_p50", "latency_p99", "throughput", "errors"}
     assert out["diff"]["deterministic"] is True and "ts" in out["diff"]["masked"]

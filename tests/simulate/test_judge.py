@@ -240,3 +240,15 @@ def test_busy_host_mutes_latency_even_without_run_queue_wait() -> None:
     assert j.verdict is Verdict.HOLD  # never a rollback on the neighbours' account
     quiet = [copy(m, foreign_cpu_share=0.05) for m in base + slower]
     assert _judge(prof, quiet, same).verdict is Verdict.ROLLBACK  # the same numbers on a quiet host
+
+
+def test_one_round_is_no_replication() -> None:
+    from patchbook.simulate.profile import Profile
+    from patchbook.simulate.runner import REPLICATION_CHECK, _judge
+
+    same = DiffReport(1000, (), True, 20.0, 0.03)
+    j = _judge(Profile(rounds=1), [_round("baseline", 1, 1000.0, 0.02), _round("candidate", 1, 1400.0, 0.02)],
+               same)
+    check = next(c for c in j.checks if c.name == REPLICATION_CHECK)
+    assert "one round cannot tell the build from host noise" in check.detail
+    assert j.verdict is Verdict.HOLD  # never a rollback, never a promote, on one pair of rounds

@@ -60,6 +60,8 @@ Progress = Callable[[str, int, int], None]  # (what is running, steps done, step
 HOST_LOAD_CHECK = "comparable host load"
 REPLICATION_CHECK = "effect replicated in every round"
 HOST_NOISE_CHECKS = (HOST_LOAD_CHECK, REPLICATION_CHECK)
+REPLICATED_GROUPS = ("latency", "throughput", "cpu")  # metrics a busy neighbour can move
+MIN_REPLICATED_ROUNDS = 2
 LATENCY_AND_RATE = ("latency_p50", "latency_p90", "latency_p99", "latency_p99.9", "throughput")
 
 
@@ -357,19 +359,19 @@ def _mute_unreplicated(
     wait_cut: float,
     checks: list[CriticalCheck],
 ) -> list[MetricConfig]:
-    """A wall-clock regression must show in every round, not only in the pooled windows.
+    """A performance regression must show in every round, not only in the pooled windows.
 
     On a shared host a burst of someone else's work (cache, memory bandwidth, a sibling hyperthread: none
-    of it shows as run-queue wait) can slow one round of one arm by 2-3x. Pooled, its windows look like a
-    significant regression of the build. A real regression of the build slows the candidate in every
-    round, so a latency or throughput metric judged High or Low whose per-round ratios do not all cross
-    the metric's allowed change is the host's, not the build's: it is reported, not scored, and the
-    verdict is capped at hold (run again, or on a quieter host). CPU time per request, which such bursts
-    barely move, is judged as usual and still catches a slower build."""
+    of it shows as run-queue wait) can slow one round of one arm by 2-3x, in wall-clock time and, through
+    the caches, in CPU time per request too. Pooled, its windows look like a significant regression of
+    the build. A real regression of the build slows the candidate in every round, so a latency,
+    throughput or CPU metric judged High or Low whose per-round ratios do not all cross the metric's
+    allowed change, in at least two rounds, is not scored: it is reported, and the verdict is capped at
+    hold (run again, with more rounds, or on a quieter host). One round is no replication at all."""
     out: list[MetricConfig] = []
     noisy: list[str] = []
     for cfg in configs:
-        if cfg.muted or cfg.group not in ("latency", "throughput"):
+        if cfg.muted or cfg.group not in REPLICATED_GROUPS:
             out.append(cfg)
             continue
         label = classify_metric(cfg, samples["baseline"].get(cfg.name, ()),
@@ -381,19 +383,20 @@ def _mute_unreplicated(
         cand = _round_medians(by_arm.get("candidate", []), cfg.name, wait_cut)
         ratios = [cand[r] / base[r] for r in sorted(base.keys() & cand.keys()) if base[r] > 0]
         if label is MetricLabel.HIGH:
-            replicated = bool(ratios) and min(ratios) >= cfg.allowed_increase
+            beyond = bool(ratios) and min(ratios) >= cfg.allowed_increase
         else:
-            replicated = bool(ratios) and max(ratios) <= cfg.allowed_decrease
-        if replicated:
+            beyond = bool(ratios) and max(ratios) <= cfg.allowed_decrease
+        if beyond and len(ratios) >= MIN_REPLICATED_ROUNDS:
             out.append(cfg)
             continue
         out.append(replace(cfg, muted=True))
         noisy.append(f"{cfg.name} per round " + ", ".join(f"{r:.2f}x" for r in ratios))
     if noisy:
+        few = len(by_arm.get("candidate", [])) < MIN_REPLICATED_ROUNDS
+        why = ("one round cannot tell the build from host noise (run 2 or more)" if few else
+               "a change in some rounds only is host noise")
         checks.append(CriticalCheck(
-            REPLICATION_CHECK, False,
-            "; ".join(noisy) + ": a change in some rounds only is host noise, latency not judged",
-            critical=False))
+            REPLICATION_CHECK, False, "; ".join(noisy) + f": {why}, not judged", critical=False))
     return out
 
 
