@@ -9,11 +9,23 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 import yaml
 
 from patchbook.errors import InputError
+
+
+def read_config(path: str | Path) -> tuple[str, str]:
+    """(the file's name for messages, its UTF-8 text): one clear line when it cannot be read."""
+    p = Path(path)
+    try:
+        return str(p), p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(str(p), f"cannot read: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise InputError(str(p), f"not UTF-8 text (byte {exc.start})") from exc
 
 
 class ConfigReader:

@@ -41,8 +41,12 @@ def max_bytes_default() -> int:
     return DEFAULT_MAX_BYTES
 
 
-def read_input(path: Path, max_bytes: int | None = None) -> bytes:
-    """The bytes of ``path``, refusing missing, special, oversized and empty files before reading them."""
+INVENTORY_FILE = "an SBOM, lock file or package database"
+
+
+def read_input(path: Path, max_bytes: int | None = None, expected: str = INVENTORY_FILE) -> bytes:
+    """The bytes of ``path``, refusing missing, special, oversized and empty files before reading them
+    (``expected`` names what the file should have been, for the messages)."""
     source = str(path)
     limit = max_bytes_default() if max_bytes is None else max_bytes
     try:
@@ -52,7 +56,7 @@ def read_input(path: Path, max_bytes: int | None = None) -> bytes:
     except OSError as exc:
         raise InputError(source, f"cannot read: {exc.strerror}") from None
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(source, "not a regular file; expected an SBOM, lock file or package database")
+        raise InputError(source, f"not a regular file; expected {expected}")
     if info.st_size > limit:
         raise InputError(
             source,
@@ -60,7 +64,7 @@ def read_input(path: Path, max_bytes: int | None = None) -> bytes:
             f"(raise it with {MAX_BYTES_ENV})",
         )
     if info.st_size == 0:
-        raise InputError(source, "empty file; expected an SBOM, lock file or package database")
+        raise InputError(source, f"empty file; expected {expected}")
     try:
         with path.open("rb") as handle:
             # Read one byte past the limit: a file that grew since stat() is still refused.

@@ -50,7 +50,7 @@ import yaml
 from dateutil.rrule import rrule, rrulestr
 
 from patchbook.errors import InputError
-from patchbook.yamlconfig import ConfigReader
+from patchbook.yamlconfig import ConfigReader, read_config
 
 RuleKind = Literal["settlement", "session", "freeze", "blackout", "preferred"]
 KINDS: tuple[RuleKind, ...] = ("settlement", "session", "freeze", "blackout", "preferred")
@@ -389,11 +389,5 @@ def parse_calendar(text: str, source: str = "<calendar>") -> Calendar:
 
 
 def load_calendar(path: str | Path) -> Calendar:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(p), f"cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(str(p), f"not UTF-8 text (byte {exc.start})") from exc
-    return parse_calendar(text, str(p))
+    source, text = read_config(path)
+    return parse_calendar(text, source)

@@ -29,10 +29,9 @@ from pathlib import Path
 
 import yaml
 
-from patchbook.errors import InputError
 from patchbook.model.gate import GateItem, GateOutcome, GatePolicy, IgnoreRule, Violation
 from patchbook.risk.sla import BANDS, DECISIONS
-from patchbook.yamlconfig import ConfigReader
+from patchbook.yamlconfig import ConfigReader, read_config
 
 DEFAULT_GATE_POLICY = GatePolicy()
 FAIL_KEYS = ("decisions", "kev", "min_score", "severities", "fixable_only")
@@ -152,11 +151,5 @@ def _ignore(r: ConfigReader, node: yaml.Node, path: str, today: date | None) -> 
 
 
 def load_gate_policy(path: str | Path, today: date | None = None) -> GatePolicy:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(p), f"cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(str(p), f"not UTF-8 text (byte {exc.start})") from exc
-    return parse_gate_policy(text, str(p), today)
+    source, text = read_config(path)
+    return parse_gate_policy(text, source, today)

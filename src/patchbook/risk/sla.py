@@ -32,8 +32,7 @@ from typing import Any
 
 import yaml
 
-from patchbook.errors import InputError
-from patchbook.yamlconfig import ConfigReader
+from patchbook.yamlconfig import ConfigReader, read_config
 
 DECISIONS = ("immediate", "out-of-cycle", "scheduled", "defer")
 BANDS = ("none", "low", "medium", "high", "critical")
@@ -237,11 +236,5 @@ def _rule(r: ConfigReader, node: yaml.Node, path: str) -> Rule:
 
 
 def load_sla_policy(path: str | Path) -> SlaPolicy:
-    p = Path(path)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(str(p), f"cannot read: {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise InputError(str(p), f"not UTF-8 text (byte {exc.start})") from exc
-    return parse_sla_policy(text, str(p))
+    source, text = read_config(path)
+    return parse_sla_policy(text, source)

@@ -11,14 +11,13 @@ cannot use, so nothing of a bad report is written.
 from __future__ import annotations
 
 import re
-import stat
 from pathlib import Path
 from typing import Any, Protocol
 
 import orjson
 
 from patchbook.errors import InputError
-from patchbook.ingest.detect import MAX_BYTES_ENV, max_bytes_default
+from patchbook.ingest.detect import read_input
 from patchbook.model.report import ParsedReport
 
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -75,31 +74,7 @@ def looks_like_json(path: Path) -> bool:
 def load_document(path: Path, max_bytes: int | None = None) -> Any:
     """Decode the JSON file at ``path``; refuse it before reading when it is over the size limit."""
     source = str(path)
-    limit = max_bytes_default() if max_bytes is None else max_bytes
-    try:
-        info = path.stat()
-    except FileNotFoundError:
-        raise InputError(source, "no such file") from None
-    except OSError as exc:
-        raise InputError(source, f"cannot read: {exc.strerror}") from None
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(source, "not a regular file; expected a scanner report")
-    if info.st_size > limit:
-        raise InputError(
-            source,
-            f"report is {info.st_size:,} bytes, over the {limit:,}-byte input limit; refused without "
-            f"reading (raise it with {MAX_BYTES_ENV})",
-        )
-    if info.st_size == 0:
-        raise InputError(source, "empty file; expected a scanner report")
-    try:
-        with path.open("rb") as handle:
-            # One byte past the limit: a file that grew since stat() is still refused.
-            data = handle.read(limit + 1)
-    except OSError as exc:
-        raise InputError(source, f"cannot read: {exc.strerror}") from None
-    if len(data) > limit:
-        raise InputError(source, f"report grew past the {limit:,}-byte input limit while being read")
+    data = read_input(path, max_bytes, expected="a scanner report")
     try:
         return orjson.loads(data[len(UTF8_BOM) :] if data.startswith(UTF8_BOM) else data)
     except orjson.JSONDecodeError as exc:
