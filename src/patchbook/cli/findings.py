@@ -14,7 +14,7 @@ import typer
 from rich import box
 from rich.table import Table
 
-from patchbook.cli.output import console, print_json
+from patchbook.cli.output import console, print_json, print_json_list
 from patchbook.model.finding import Finding, FindingState
 
 if TYPE_CHECKING:
@@ -74,10 +74,10 @@ def list_(
     ranked = ranked_findings(store, asset=asset, states=[state.value] if state else None)
     triage = triage_of(store, [r.finding.id for r in ranked])
     if json:
-        print_json({"findings": [
+        print_json_list("findings", (
             {**finding_dict(r.finding), **r.as_dict(), "triage": view_dict(triage.get(r.finding.id))}
             for r in ranked
-        ]})
+        ))
         return
     hidden = 0
     if not show_all:
