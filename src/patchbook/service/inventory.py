@@ -262,7 +262,7 @@ def ingest_many(
     progress.finish()
     # score what changed before committing, so the ranking is ready when the ingest returns and the next
     # feed import re-scores only what it touches
-    refresh_in(conn)
+    refresh_in(conn, [s.asset_id for s in staged])
     return [s.result for s in staged]
 
 

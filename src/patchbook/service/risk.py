@@ -272,9 +272,10 @@ def refresh(store: Store) -> int:
         return refresh_in(conn)  # again, under the writers' lock
 
 
-def refresh_in(conn: Connection) -> int:
-    """:func:`refresh` on the caller's transaction (an ingest scores what it changed before it commits)."""
-    stale = repo.stale_findings(conn)
+def refresh_in(conn: Connection, asset_ids: Sequence[int] | None = None) -> int:
+    """:func:`refresh` on the caller's transaction, for these assets' findings only if given (an ingest
+    scores what it changed before it commits, without scanning the rest of the estate)."""
+    stale = repo.stale_findings(conn, asset_ids)
     if stale:
         rescore(conn, stale)
     return len(stale)

@@ -227,8 +227,14 @@ def list_findings(conn: Connection, *, asset: str | None = None, state: str | No
     rows = list(conn.execute(stmt))
     sources: dict[int, list[str]] = {}
     a = finding_attributions.c
-    for r in conn.execute(sa.select(a.finding_id, a.source).where(a.active.is_(True)).order_by(a.source)):
-        sources.setdefault(r.finding_id, []).append(r.source)
+    active = sa.select(a.finding_id, a.source).where(a.active.is_(True)).order_by(a.source)
+    if asset is None:
+        queries = [active]
+    else:  # one asset of an estate: its findings' attributions, not the estate's
+        queries = [active.where(a.finding_id.in_(part)) for part in chunks([r.id for r in rows])]
+    for query in queries:
+        for r in conn.execute(query):
+            sources.setdefault(r.finding_id, []).append(r.source)
     return [_finding(r, tuple(sources.get(r.id, ()))) for r in rows]
 
 

@@ -385,8 +385,9 @@ def _iso(value: date | None) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def stale_findings(conn: Connection) -> list[int]:
-    """Findings whose score is missing or older than the finding's or its asset's last change."""
+def stale_findings(conn: Connection, asset_ids: Sequence[int] | None = None) -> list[int]:
+    """Findings (of these assets, if given) whose score is missing or older than the finding's or its
+    asset's last change."""
     f, s, a = findings.c, finding_scores.c, assets.c
     stmt = (
         sa.select(f.id)
@@ -402,7 +403,10 @@ def stale_findings(conn: Connection) -> list[int]:
             )
         )
     )
-    return [r[0] for r in conn.execute(stmt)]
+    if asset_ids is None:
+        return [r[0] for r in conn.execute(stmt)]
+    parts = chunks(sorted(set(asset_ids)))
+    return [r[0] for part in parts for r in conn.execute(stmt.where(f.asset_id.in_(part)))]
 
 
 def scores_for(conn: Connection, ids: Sequence[int] | None = None) -> dict[int, Any]:
