@@ -366,40 +366,18 @@ def sync_bug_list(
     import httpx
 
     from patchbook.feeds import sync as remote
-    from patchbook.service.feeds import FetchInfo
+    from patchbook.service.feeds import download_changed
 
     progress = progress or NoProgress()
     default_bugs, default_by_version = bug_feed.urls()
     urls = [bugs_url or default_bugs, by_version_url or default_by_version]
-    downloads: list[dict[str, object]] = []
     with (
         tempfile.TemporaryDirectory(prefix="patchbook-solc-") as tmp,
         httpx.Client(timeout=remote.TIMEOUT, follow_redirects=True) as client,
     ):
-        fetched = []
-        for i, url in enumerate(urls):
-            progress.start(f"download solidity {('bugs', 'bugs by version')[i]}", None)
-            fetched.append(
-                remote.download(
-                    client, url, Path(tmp) / f"solc-{i}.json", on_bytes=lambda n, _t: progress.advance(n)
-                )
-            )
-            progress.finish()
-        todo = []
-        with store.engine.connect() as conn:
-            for item in fetched:
-                previous = advisory_repo.last_import_with_sha(conn, item.url, item.sha256)
-                downloads.append(
-                    {
-                        "url": item.url,
-                        "sha256": item.sha256,
-                        "bytes": item.size,
-                        "fetched_at": item.fetched_at.isoformat(),
-                        "unchanged_since": previous.isoformat() if previous else None,
-                    }
-                )
-                if previous is None:
-                    todo.append((item.path, FetchInfo(item.url, item.fetched_at, item.sha256)))
+        labels = ("solidity bugs", "solidity bugs by version")
+        wanted = [(url, f"solc-{i}.json", labels[i]) for i, url in enumerate(urls)]
+        downloads, todo = download_changed(store, client, Path(tmp), wanted, progress)
         with store.transaction() as conn:
             reports = [import_bug_list(conn, path, fetch) for path, fetch in todo]
     return BugListSync(downloads, reports)

@@ -105,6 +105,41 @@ class FetchInfo:
     sha256: str
 
 
+def download_changed(
+    store: Store,
+    client: httpx.Client,
+    directory: Path,
+    wanted: Sequence[tuple[str, str, str]],
+    progress: Progress,
+) -> tuple[list[dict[str, object]], list[tuple[Path, FetchInfo]]]:
+    """Download each (url, file name, label) into ``directory`` with a progress bar. Returns what was
+    fetched (for the sync's report) and the files whose content the store has not imported yet, in order:
+    a download identical to an earlier import is not imported again."""
+    fetched: list[remote.Download] = []
+    for url, name, label in wanted:
+        progress.start(f"download {label}", None)
+        target = directory / name
+        fetched.append(remote.download(client, url, target, on_bytes=lambda n, _t: progress.advance(n)))
+        progress.finish()
+    downloads: list[dict[str, object]] = []
+    changed: list[tuple[Path, FetchInfo]] = []
+    with store.engine.connect() as conn:
+        for item in fetched:
+            previous = repo.last_import_with_sha(conn, item.url, item.sha256)
+            downloads.append(
+                {
+                    "url": item.url,
+                    "sha256": item.sha256,
+                    "bytes": item.size,
+                    "fetched_at": item.fetched_at.isoformat(),
+                    "unchanged_since": previous.isoformat() if previous else None,
+                }
+            )
+            if previous is None:
+                changed.append((item.path, FetchInfo(item.url, item.fetched_at, item.sha256)))
+    return downloads, changed
+
+
 # --- what a path holds ----------------------------------------------------------------------------
 
 
@@ -393,34 +428,13 @@ def sync(
         tempfile.TemporaryDirectory(prefix="patchbook-sync-") as tmp,
         httpx.Client(timeout=remote.TIMEOUT, follow_redirects=True) as client,
     ):
-        fetched: list[remote.Download] = []
-        for i, url in enumerate(urls):
-            name = names[i]
+        wanted = []
+        for i, (url, name) in enumerate(zip(urls, names, strict=True)):
             label = (
                 "KEV" if name == "kev.json" else "EPSS" if i >= len(ecosystems) else url.rsplit("/", 2)[-2]
             )
-            progress.start(f"download {label}", None)
-            fetched.append(
-                remote.download(client, url, Path(tmp) / name, on_bytes=lambda n, _t: progress.advance(n))
-            )
-            progress.finish()
-        downloads: list[dict[str, object]] = []
-        to_import: list[Path] = []
-        fetch: dict[Path, FetchInfo] = {}
-        with store.engine.connect() as conn:
-            for item in fetched:
-                previous = repo.last_import_with_sha(conn, item.url, item.sha256)
-                downloads.append(
-                    {
-                        "url": item.url,
-                        "sha256": item.sha256,
-                        "bytes": item.size,
-                        "fetched_at": item.fetched_at.isoformat(),
-                        "unchanged_since": previous.isoformat() if previous else None,
-                    }
-                )
-                if previous is None:
-                    to_import.append(item.path)
-                    fetch[item.path] = FetchInfo(item.url, item.fetched_at, item.sha256)
-        reports = import_paths(store, to_import, strict=strict, progress=progress, fetch=fetch)
+            wanted.append((url, name, label))
+        downloads, changed = download_changed(store, client, Path(tmp), wanted, progress)
+        fetch = dict(changed)
+        reports = import_paths(store, list(fetch), strict=strict, progress=progress, fetch=fetch)
     return SyncResult(downloads=downloads, reports=reports)
