@@ -287,18 +287,7 @@ def explanation_dict(shown: Explanation) -> dict[str, object]:
         "epss_history": shown.epss_history,
         "inputs": {
             i.name: value(i)
-            for i in (
-                p.exploitation,
-                p.system_exposure,
-                p.automatable,
-                p.technical_impact,
-                p.safety_impact,
-                p.mission_impact,
-                p.human_impact,
-                p.mission_prevalence,
-                p.public_well_being,
-                p.mission_well_being,
-            )
+            for i in p.ssvc_inputs
         },
         "path": [
             {

@@ -129,3 +129,19 @@ class Priority:
     cisa: CisaDecision
     path: tuple[DecisionStep, ...]
     risk: RiskScore
+
+    @property
+    def ssvc_inputs(self) -> tuple[Input, ...]:
+        """Every SSVC input in the order people read them: the decision points, then what they combine."""
+        return (
+            self.exploitation,
+            self.system_exposure,
+            self.automatable,
+            self.technical_impact,
+            self.safety_impact,
+            self.mission_impact,
+            self.human_impact,
+            self.mission_prevalence,
+            self.public_well_being,
+            self.mission_well_being,
+        )

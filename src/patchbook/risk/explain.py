@@ -44,18 +44,7 @@ def explain(priority: Priority) -> list[str]:
         lines.append("  EPSS: no score")
 
     lines.append("SSVC inputs:")
-    for i in (
-        p.exploitation,
-        p.system_exposure,
-        p.automatable,
-        p.technical_impact,
-        p.safety_impact,
-        p.mission_impact,
-        p.human_impact,
-        p.mission_prevalence,
-        p.public_well_being,
-        p.mission_well_being,
-    ):
+    for i in p.ssvc_inputs:
         lines.append(_input(i))
 
     lines.append("Decision path:")
