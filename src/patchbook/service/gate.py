@@ -22,17 +22,18 @@ from patchbook.model.asset import Asset
 from patchbook.model.finding import Finding
 from patchbook.model.gate import GateItem, GateOutcome, GatePolicy
 from patchbook.model.triage import TriageView
+from patchbook.risk.explain import why_line
 from patchbook.risk.gate import evaluate
 from patchbook.risk.priority import DEPLOYER_ORDER
 from patchbook.service import risk as risk_service
-from patchbook.service.findings import views
 from patchbook.service.inventory import UnknownAsset, ingest_parsed
 from patchbook.service.triage import triage_map
 from patchbook.store import Store
 from patchbook.store import inventory as inventory_repo
+from patchbook.store import risk as risk_repo
 from patchbook.store.batching import chunks
 from patchbook.store.findings import list_findings
-from patchbook.store.schema import alias_members
+from patchbook.store.schema import advisories, alias_members
 
 
 class _Discard(Exception):
@@ -82,16 +83,20 @@ def run_gate(
 
 
 def gate_items(conn: Connection, findings: Sequence[Finding]) -> list[GateItem]:
-    """The findings with their priority (computed on this connection, nothing written), most urgent first."""
+    """The findings with their priority, most urgent first.
+
+    The ingest just scored what it changed on this connection: the stored scores are read (and any
+    still missing computed) rather than the whole priority worked out a second time."""
     by_id = {f.id: f for f in findings}
-    scored = risk_service.compute(conn, list(by_id))
-    shown = {v.finding.id: v for v in views(conn, findings)}
+    ids = inventory_repo.asset_ids(conn)
+    risk_service.refresh_in(conn, sorted({ids[f.asset] for f in findings}))
+    scores = risk_repo.scores_for(conn, list(by_id))
+    summaries = _summaries(conn, sorted({a for f in findings for a in f.advisory_ids}))
     members = _members(conn, sorted({f.alias_group for f in findings}))
     triaged = {i: t for i, t in triage_map(conn, list(by_id)).items() if t.suppressed}
     items = []
-    for row, s in scored:
-        f = by_id[row.id]
-        view = shown.get(f.id)
+    for f in findings:
+        s = scores[f.id]
         items.append(GateItem(
             finding_id=f.id,
             asset=f.asset,
@@ -106,12 +111,21 @@ def gate_items(conn: Connection, findings: Sequence[Finding]) -> list[GateItem]:
             in_kev=s.in_kev,
             severity=s.severity or "unknown",
             cvss=s.severity_score,
-            summary=view.summary if view else "",
-            why=s.why,
+            summary=next((summaries[a] for a in f.advisory_ids if summaries.get(a)), ""),
+            why=why_line(s.severity, s.severity_score, s.exploitation, s.system_exposure, s.automatable,
+                         s.human_impact),
             suppressed_by=_triage_text(triaged[f.id]) if f.id in triaged else None,
         ))
     items.sort(key=lambda i: (DEPLOYER_ORDER[i.decision], -i.score, i.package, i.alias_group))
     return items
+
+
+def _summaries(conn: Connection, advisory_ids: Sequence[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for part in chunks(list(advisory_ids)):
+        rows = conn.execute(sa.select(advisories.c.id, advisories.c.summary).where(advisories.c.id.in_(part)))
+        out.update((r.id, r.summary or "") for r in rows)
+    return out
 
 
 def _triage_text(t: TriageView) -> str:
