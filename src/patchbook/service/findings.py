@@ -18,10 +18,10 @@ from patchbook.model.finding import Finding, FindingEvent
 from patchbook.model.risk import SeverityAssessment
 from patchbook.risk import best_severity
 from patchbook.store import Store
-from patchbook.store.advisories import group_members, package_entries
+from patchbook.store.advisories import group_members, members_of, package_entries
 from patchbook.store.batching import chunks
 from patchbook.store.findings import get_finding
-from patchbook.store.schema import advisories, alias_members, kev_entries
+from patchbook.store.schema import advisories, kev_entries
 
 
 @dataclass(frozen=True)
@@ -51,10 +51,7 @@ def views(conn: Connection, findings: Sequence[Finding]) -> list[FindingView]:
             )
         ):
             records[r.id] = (r.record, r.summary)
-    members: dict[str, list[str]] = {}
-    for part in chunks(groups):
-        for r in conn.execute(sa.select(alias_members).where(alias_members.c.alias_group.in_(part))):
-            members.setdefault(r.alias_group, []).append(r.identifier)
+    members = members_of(conn, groups)
     cves = sorted({m for ms in members.values() for m in ms if m.startswith("CVE-")})
     kev: dict[str, date | None] = {}
     for part in chunks(cves):

@@ -31,9 +31,10 @@ from patchbook.service.triage import triage_map
 from patchbook.store import Store
 from patchbook.store import inventory as inventory_repo
 from patchbook.store import risk as risk_repo
+from patchbook.store.advisories import members_of
 from patchbook.store.batching import chunks
 from patchbook.store.findings import list_findings
-from patchbook.store.schema import advisories, alias_members
+from patchbook.store.schema import advisories
 
 
 class _Discard(Exception):
@@ -92,7 +93,7 @@ def gate_items(conn: Connection, findings: Sequence[Finding]) -> list[GateItem]:
     risk_service.refresh_in(conn, sorted({ids[f.asset] for f in findings}))
     scores = risk_repo.scores_for(conn, list(by_id))
     summaries = _summaries(conn, sorted({a for f in findings for a in f.advisory_ids}))
-    members = _members(conn, sorted({f.alias_group for f in findings}))
+    members = members_of(conn, {f.alias_group for f in findings})
     triaged = {i: t for i, t in triage_map(conn, list(by_id)).items() if t.suppressed}
     items = []
     for f in findings:
@@ -131,16 +132,3 @@ def _summaries(conn: Connection, advisory_ids: Sequence[str]) -> dict[str, str]:
 def _triage_text(t: TriageView) -> str:
     by = f" by {t.actor}" if t.actor else ""
     return f"triage: {t.label}{by}" + (f": {t.reason}" if t.reason else "")
-
-
-def _members(conn: Connection, groups: Sequence[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for part in chunks(list(groups)):
-        rows = conn.execute(
-            sa.select(alias_members.c.alias_group, alias_members.c.identifier)
-            .where(alias_members.c.alias_group.in_(part))
-            .order_by(alias_members.c.identifier)
-        )
-        for r in rows:
-            out.setdefault(r.alias_group, []).append(r.identifier)
-    return out

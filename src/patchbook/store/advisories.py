@@ -390,6 +390,19 @@ def alias_group_of(conn: Connection, identifier: str) -> str | None:
     return row[0] if row else None
 
 
+def members_of(conn: Connection, groups: Iterable[str]) -> dict[str, list[str]]:
+    """alias group -> its identifiers (CVE, GHSA, PYSEC, ...) in identifier order, for many groups."""
+    out: dict[str, list[str]] = {}
+    m = alias_members.c
+    for part in chunks(sorted(set(groups))):
+        rows = conn.execute(
+            sa.select(m.alias_group, m.identifier).where(m.alias_group.in_(part)).order_by(m.identifier)
+        )
+        for r in rows:
+            out.setdefault(r.alias_group, []).append(r.identifier)
+    return out
+
+
 def group_members(conn: Connection, group: str) -> list[str]:
     rows = conn.execute(
         sa.select(alias_members.c.identifier)
