@@ -117,9 +117,17 @@ def _finding_exists(conn: Connection, finding_id: int) -> None:
 
 
 def observe_expiries(store: Store, now: datetime | None = None) -> int:
-    """Put every acceptance that has lapsed since anyone last looked into its finding's history."""
+    """Put every acceptance that has lapsed since anyone last looked into its finding's history.
+
+    Looked for on a read connection first: listing findings must not queue behind a writer (a feed
+    import holds the writers' lock on PostgreSQL) when there is nothing to record, which is nearly always.
+    """
+    when = _now(now)
+    with store.engine.connect() as conn:
+        if not repo.unrecorded_expiries(conn, when):
+            return 0
     with store.transaction() as conn:
-        return repo.record_expiries(conn, _now(now))
+        return repo.record_expiries(conn, when)
 
 
 def triage(

@@ -116,19 +116,24 @@ def end_acceptance(conn: Connection, finding_id: int, at: datetime, by: str, rea
     _events(conn, [finding_id], at, "acceptance_revoked", detail)
 
 
-def record_expiries(conn: Connection, now: datetime) -> int:
-    """Write an ``acceptance_expired`` event for each acceptance that has lapsed and has none yet.
-
-    Suppression itself is computed from the expiry when findings are read, so nothing waits for this;
-    it only puts the lapse into the history the first time someone looks.
-    """
-    lapsed = list(
+def unrecorded_expiries(conn: Connection, now: datetime) -> list[Any]:
+    """The acceptances that have lapsed by ``now`` and have no ``acceptance_expired`` event yet."""
+    return list(
         conn.execute(
             sa.select(t.finding_id, t.accepted_by, t.accepted_until).where(
                 t.accepted_until <= now, t.expiry_recorded.is_(False)
             )
         )
     )
+
+
+def record_expiries(conn: Connection, now: datetime) -> int:
+    """Write an ``acceptance_expired`` event for each acceptance that has lapsed and has none yet.
+
+    Suppression itself is computed from the expiry when findings are read, so nothing waits for this;
+    it only puts the lapse into the history the first time someone looks.
+    """
+    lapsed = unrecorded_expiries(conn, now)
     if not lapsed:
         return 0
     insert_rows(
